@@ -1,0 +1,54 @@
+# bombus — the two commands a fresh Debian 12 machine needs: `make demo` and `make test`.
+# Both install missing Debian packages (as root), configure, build and run.
+
+PACKAGES := build-essential cmake ninja-build ccache clang llvm libclang-rt-14-dev \
+            libelf-dev zlib1g-dev libpcap-dev libcapstone-dev libasmjit-dev libcli11-dev \
+            nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev \
+            libbpf-dev libseccomp-dev tcpdump iproute2 pkg-config linux-libc-dev
+
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+export CCACHE_DIR ?= $(HOME)/.cache/ccache
+
+.PHONY: all deps build demo test test-release test-asan fuzz bench clean verifier-selftests
+
+all: build
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "bombus: missing Debian packages:$$missing"; \
+	    echo "bombus: run 'sudo make deps' (or apt-get install them) and try again"; exit 1; fi; \
+	  echo "bombus: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi
+
+build: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+demo: build
+	./build/release/tools/bombus/bombus-demo.sh 2>/dev/null || bash examples/demo.sh build/release
+
+test-release: build
+	cd build/release && ctest --output-on-failure -j $(JOBS) $(CTEST_ARGS)
+
+test-asan: deps
+	cmake --preset asan-ubsan >/dev/null
+	cmake --build --preset asan-ubsan -j $(JOBS)
+	cd build/asan && ctest --output-on-failure -j $(JOBS) -L unit
+
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	bash fuzz/run.sh build/fuzz $${FUZZ_SECONDS:-60}
+
+test: test-release test-asan fuzz
+
+bench: build
+	./build/release/bench/bombus-bench --benchmark_min_time=0.2
+
+clean:
+	rm -rf build

@@ -1,0 +1,50 @@
+// The calling convention shared by the interpreter, the JIT and the helper implementations.
+//
+// Programs run on host addresses: r1 holds a real pointer to the context, r10 a real pointer to
+// the top of a real stack, and a map reference (lddw of a map) is the host address of the map's
+// vm::Map object. Engines receive *resolved* instructions: every lddw pseudo form has already
+// been replaced by the plain 64-bit value it stands for.
+//
+// A helper is an ordinary C function of five 64-bit arguments. State a helper needs (the program,
+// its context, the execution slot, tail-call count) lives in the thread's RunState, which the
+// engine sets up for the duration of a run.
+#pragma once
+
+#include <cstdint>
+
+namespace bombus::vm {
+
+using HelperFn = uint64_t (*)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+
+inline constexpr int kMaxHelperId = 256;  // helper ids are below this (kernel: ~212)
+inline constexpr int32_t kHelperTailCall = 12;
+
+struct RunState;
+
+// Per-thread state of the run in progress. Engines push one on entry and pop it on exit
+// (runs nest when a helper runs a callback).
+struct RunState {
+  void* ctx = nullptr;            // the program's context pointer (r1 at entry)
+  const void* program = nullptr;  // engine-specific handle of the running program
+  void* runtime = nullptr;        // opaque: the runtime object that owns the program
+  uint32_t cpu = 0;               // execution slot ("CPU"), for per-CPU maps and smp_processor_id
+  uint32_t tail_calls = 0;        // tail calls taken so far in this run (limit kMaxTailCalls)
+  bool stop = false;              // a helper asks the engine to stop with r0 = stop_value
+  uint64_t stop_value = 0;
+  RunState* prev = nullptr;
+};
+
+RunState* current_run_state();
+// RAII: makes `s` current for this thread while alive.
+class RunScope {
+ public:
+  explicit RunScope(RunState& s);
+  ~RunScope();
+  RunScope(const RunScope&) = delete;
+  RunScope& operator=(const RunScope&) = delete;
+
+ private:
+  RunState& s_;
+};
+
+}  // namespace bombus::vm
