@@ -25,17 +25,28 @@ std::string Error::format() const {
 
 int Error::neg_errno() const {
   switch (code) {
-    case Errc::kInvalid: return -EINVAL;
-    case Errc::kNotFound: return -ENOENT;
-    case Errc::kExists: return -EEXIST;
-    case Errc::kTooBig: return -E2BIG;
-    case Errc::kNoMem: return -ENOMEM;
-    case Errc::kPerm: return -EPERM;
-    case Errc::kUnsupported: return -EOPNOTSUPP;
-    case Errc::kIo: return -EIO;
-    case Errc::kRejected: return -EACCES;
-    case Errc::kRuntime: return -EFAULT;
-    case Errc::kBusy: return -EBUSY;
+    case Errc::kInvalid:
+      return -EINVAL;
+    case Errc::kNotFound:
+      return -ENOENT;
+    case Errc::kExists:
+      return -EEXIST;
+    case Errc::kTooBig:
+      return -E2BIG;
+    case Errc::kNoMem:
+      return -ENOMEM;
+    case Errc::kPerm:
+      return -EPERM;
+    case Errc::kUnsupported:
+      return -EOPNOTSUPP;
+    case Errc::kIo:
+      return -EIO;
+    case Errc::kRejected:
+      return -EACCES;
+    case Errc::kRuntime:
+      return -EFAULT;
+    case Errc::kBusy:
+      return -EBUSY;
   }
   return -EINVAL;
 }

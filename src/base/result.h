@@ -13,17 +13,17 @@
 namespace bombus {
 
 enum class Errc {
-  kInvalid,       // malformed input (EINVAL)
-  kNotFound,      // ENOENT
-  kExists,        // EEXIST
-  kTooBig,        // E2BIG
-  kNoMem,         // ENOMEM
-  kPerm,          // EPERM / EACCES
-  kUnsupported,   // EOPNOTSUPP
-  kIo,            // an OS call failed
-  kRejected,      // the verifier refused a program
-  kRuntime,       // a program faulted while running (checked mode, budget)
-  kBusy,          // EBUSY
+  kInvalid,      // malformed input (EINVAL)
+  kNotFound,     // ENOENT
+  kExists,       // EEXIST
+  kTooBig,       // E2BIG
+  kNoMem,        // ENOMEM
+  kPerm,         // EPERM / EACCES
+  kUnsupported,  // EOPNOTSUPP
+  kIo,           // an OS call failed
+  kRejected,     // the verifier refused a program
+  kRuntime,      // a program faulted while running (checked mode, budget)
+  kBusy,         // EBUSY
 };
 
 // Where a problem is. Every field is optional; format() prints the ones that are set.
@@ -59,9 +59,18 @@ class [[nodiscard]] Result {
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { check(); return std::get<0>(v_); }
-  const T& value() const& { check(); return std::get<0>(v_); }
-  T&& value() && { check(); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    check();
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    check();
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    check();
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
@@ -96,9 +105,9 @@ using Status = Result<void>;
 }  // namespace bombus
 
 // Propagate an error from an expression returning Result<...>.
-#define BOMBUS_TRY(expr)                             \
-  do {                                               \
-    auto&& bombus_try_r_ = (expr);                   \
+#define BOMBUS_TRY(expr)                                   \
+  do {                                                     \
+    auto&& bombus_try_r_ = (expr);                         \
     if (!bombus_try_r_.ok()) return bombus_try_r_.error(); \
   } while (0)
 
@@ -112,9 +121,9 @@ using Status = Result<void>;
   lhs = std::move(tmp).value()
 
 // Internal invariant: a bug in bombus, never bad input.
-#define BOMBUS_ASSERT(cond)                                                   \
-  do {                                                                        \
-    if (!(cond)) ::bombus::assert_fail(#cond, __FILE__, __LINE__);            \
+#define BOMBUS_ASSERT(cond)                                        \
+  do {                                                             \
+    if (!(cond)) ::bombus::assert_fail(#cond, __FILE__, __LINE__); \
   } while (0)
 
 namespace bombus {
