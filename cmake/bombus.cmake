@@ -21,3 +21,26 @@ function(bombus_test name)
   include(GoogleTest)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS}")
 endfunction()
+
+# bombus_bpf_object(OUT_VAR SOURCE [INCLUDES ...]): compiles a .bpf.c with clang -target bpf
+# -O2 -g at build time, the way users build their objects against libbpf's headers. The
+# object lands next to the source's relative path in the build tree; OUT_VAR receives its path.
+find_program(BOMBUS_CLANG clang)
+function(bombus_bpf_object out_var src)
+  cmake_parse_arguments(A "" "" "INCLUDES" ${ARGN})
+  get_filename_component(name ${src} NAME_WE)
+  get_filename_component(abs ${src} ABSOLUTE)
+  file(RELATIVE_PATH rel ${CMAKE_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
+  set(out ${CMAKE_BINARY_DIR}/${rel}/${name}.bpf.o)
+  set(incs)
+  foreach(i ${A_INCLUDES})
+    list(APPEND incs -I${i})
+  endforeach()
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${BOMBUS_CLANG} -target bpf -O2 -g -Wall -Wno-unused-function
+            -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE} ${incs} -c ${abs} -o ${out}
+    DEPENDS ${abs}
+    COMMENT "clang -target bpf ${name}.bpf.c"
+    VERBATIM)
+  set(${out_var} ${out} PARENT_SCOPE)
+endfunction()
