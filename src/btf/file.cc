@@ -1,0 +1,70 @@
+// Loading BTF from a file: raw BTF (/sys/kernel/btf/vmlinux, `bpftool btf dump` input) or the
+// .BTF section of an ELF object (via libelf).
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "btf/btf.h"
+
+namespace bombus::btf {
+namespace {
+
+Result<std::vector<uint8_t>> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return make_error(Errc::kNotFound, "cannot open '" + path + "': " + std::strerror(errno));
+  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return make_error(Errc::kIo, "error reading '" + path + "'");
+  return data;
+}
+
+Result<std::vector<uint8_t>> elf_section(const std::vector<uint8_t>& file, const std::string& path,
+                                         const char* want) {
+  if (elf_version(EV_CURRENT) == EV_NONE) return make_error(Errc::kIo, "libelf init failed");
+  Elf* elf = elf_memory(const_cast<char*>(reinterpret_cast<const char*>(file.data())), file.size());
+  if (!elf) return make_error(Errc::kInvalid, "'" + path + "': not an ELF file");
+  size_t shstrndx = 0;
+  std::vector<uint8_t> out;
+  bool found = false;
+  if (elf_getshdrstrndx(elf, &shstrndx) == 0) {
+    for (Elf_Scn* scn = elf_nextscn(elf, nullptr); scn; scn = elf_nextscn(elf, scn)) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh)) continue;
+      const char* name = elf_strptr(elf, shstrndx, sh.sh_name);
+      if (!name || std::strcmp(name, want) != 0) continue;
+      Elf_Data* d = elf_getdata(scn, nullptr);
+      if (d && d->d_buf) {
+        auto* p = static_cast<const uint8_t*>(d->d_buf);
+        out.assign(p, p + d->d_size);
+      }
+      found = true;
+      break;
+    }
+  }
+  elf_end(elf);
+  if (!found) return make_error(Errc::kNotFound, "'" + path + "': no " + want + " section");
+  return out;
+}
+
+}  // namespace
+
+Result<Btf> Btf::load_file(const std::string& path, const Btf* base) {
+  BOMBUS_ASSIGN_OR_RETURN(std::vector<uint8_t> data, read_all(path));
+  if (data.size() >= 4 && std::memcmp(data.data(),
+                                      "\x7f"
+                                      "ELF",
+                                      4) == 0) {
+    BOMBUS_ASSIGN_OR_RETURN(data, elf_section(data, path, ".BTF"));
+  }
+  auto r = parse(data, base);
+  if (!r.ok()) r.error().where.object = path;
+  return r;
+}
+
+}  // namespace bombus::btf
