@@ -210,6 +210,9 @@ class Btf {
   mutable bool by_name_built_ = false;
 };
 
+// Contents of the ELF section `name` of the file at `path` (used for .BTF / .BTF.ext of objects).
+Result<std::vector<uint8_t>> read_elf_section(const std::string& path, const std::string& name);
+
 // Builds BTF blobs by hand (tests, gen skeleton, fuzz seeds). Ids are assigned in add order
 // starting at 1 (or after `base_count` for split BTF). No validation: parse() the result.
 class BtfBuilder {

@@ -54,6 +54,11 @@ Result<std::vector<uint8_t>> elf_section(const std::vector<uint8_t>& file, const
 
 }  // namespace
 
+Result<std::vector<uint8_t>> read_elf_section(const std::string& path, const std::string& name) {
+  BOMBUS_ASSIGN_OR_RETURN(std::vector<uint8_t> data, read_all(path));
+  return elf_section(data, path, name.c_str());
+}
+
 Result<Btf> Btf::load_file(const std::string& path, const Btf* base) {
   BOMBUS_ASSIGN_OR_RETURN(std::vector<uint8_t> data, read_all(path));
   if (data.size() >= 4 && std::memcmp(data.data(),

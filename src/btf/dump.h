@@ -1,0 +1,20 @@
+// Text renderings of BTF, matching bpftool: `btf dump ... format raw` (one line per type with
+// indented members) and `format c` (a compilable vmlinux.h-style header).
+#pragma once
+
+#include <string>
+
+#include "btf/btf.h"
+
+namespace bombus::btf {
+
+// bpftool's raw layout, byte-identical for the same BTF. Split BTF prints only its own types.
+void dump_raw(const Btf& btf, std::string& out);
+std::string dump_raw(const Btf& btf);
+
+// A C header equivalent to bpftool's `format c` output (guard, preserve_access_index pragma,
+// forward declarations, types in dependency order).
+void dump_c(const Btf& btf, std::string& out);
+std::string dump_c(const Btf& btf);
+
+}  // namespace bombus::btf
