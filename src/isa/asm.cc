@@ -44,6 +44,13 @@ bool strip_listing(std::vector<Token>& toks) {
   return false;
 }
 
+// bpftool prints "int prog(struct __sk_buff * skb):" before each function of a listing.
+bool is_function_header(std::string_view raw) {
+  while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back()))) raw.remove_suffix(1);
+  return raw.size() > 3 && raw.substr(raw.size() - 2) == "):" &&
+         raw.find('(') != std::string_view::npos && raw.find('=') == std::string_view::npos;
+}
+
 // The first token decides the dialect: the kernel syntax starts with a register, '*', "if",
 // "goto", "lock *"; both share exit/call/callx; everything else is a conformance mnemonic.
 bool is_kernel_statement(const Cursor& c) {
@@ -82,6 +89,7 @@ Result<std::vector<Insn>> assemble(std::string_view text) {
     std::string_view raw = text.substr(pos, eol - pos);
     pos = eol + 1;
     ++line_no;
+    if (is_function_header(raw)) continue;
     auto toks = asm_detail::lex(raw);
     if (!toks.ok()) return at_line(toks.error(), line_no);
     strip_listing(*toks);
