@@ -251,6 +251,17 @@ std::vector<uint32_t> Btf::find_all(std::string_view n) const {
   return out;
 }
 
+std::vector<uint32_t> Btf::find_prefix(std::string_view prefix) const {
+  std::vector<uint32_t> out;
+  if (base_) out = base_->find_prefix(prefix);
+  if (!by_name_built_) build_name_index();
+  auto it = std::lower_bound(by_name_.begin(), by_name_.end(), prefix,
+                             [this](uint32_t id, std::string_view v) { return name(id) < v; });
+  for (; it != by_name_.end() && name(*it).starts_with(prefix); ++it) out.push_back(*it);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 std::optional<uint32_t> Btf::find(std::string_view n, Kind k) const {
   if (base_) {
     if (auto r = base_->find(n, k)) return r;

@@ -179,6 +179,8 @@ class Btf {
   std::optional<uint32_t> find(std::string_view name, Kind kind = Kind::kUnknown) const;
   // All ids with this name (any kind), ascending. Includes base ids.
   std::vector<uint32_t> find_all(std::string_view name) const;
+  // All ids whose name starts with `prefix` (any kind), ascending. Includes base ids.
+  std::vector<uint32_t> find_prefix(std::string_view prefix) const;
   // DATASEC by name (".bss", ".data", ".maps", ...).
   std::optional<uint32_t> find_datasec(std::string_view name) const {
     return find(name, Kind::kDatasec);
