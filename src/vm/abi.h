@@ -10,6 +10,7 @@
 // engine sets up for the duration of a run.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace bombus::vm {
@@ -18,6 +19,33 @@ using HelperFn = uint64_t (*)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4
 
 inline constexpr int kMaxHelperId = 256;  // helper ids are below this (kernel: ~212)
 inline constexpr int32_t kHelperTailCall = 12;
+
+// Packet bytes of an skb-like context, for the legacy LD_ABS/LD_IND loads.
+struct PacketView {
+  uint8_t* data = nullptr;
+  size_t len = 0;
+};
+
+// Hooks the runtime gives an engine (set once when the engine image is created; copied into the
+// RunState of every run so helpers see them too). Both may be null.
+//  - tail_call_target: resolves bpf_tail_call(ctx, map, index) to the target program's engine
+//    image (for the interpreter a `const vm::Interpreter*`), or null when the slot is empty.
+//    `map` is the host address of the prog-array map, as the program passed it in r2.
+//  - packet_data: the packet an skb-like context stands for (LD_ABS/LD_IND read it with r6 as
+//    the context). Returning {nullptr, 0} makes every legacy packet load end the program with 0.
+using TailCallTargetFn = const void* (*)(uint64_t map, uint64_t index);
+using PacketDataFn = PacketView (*)(void* ctx);
+struct EngineHooks {
+  TailCallTargetFn tail_call_target = nullptr;
+  PacketDataFn packet_data = nullptr;
+};
+
+// A span of host memory a checked engine lets a program touch (see memory_registry.h).
+struct MemRegion {
+  uintptr_t start = 0;
+  size_t len = 0;
+  bool writable = false;
+};
 
 struct RunState;
 
@@ -31,6 +59,7 @@ struct RunState {
   uint32_t tail_calls = 0;        // tail calls taken so far in this run (limit kMaxTailCalls)
   bool stop = false;              // a helper asks the engine to stop with r0 = stop_value
   uint64_t stop_value = 0;
+  EngineHooks hooks;  // the running engine's hooks (tail calls, packet data)
   RunState* prev = nullptr;
 };
 
