@@ -1,0 +1,47 @@
+// Conversion of a checked classic BPF program to eBPF instructions that run on bombus's
+// engines (interpreter, JIT), following the kernel's conversion rules: A and X become 32-bit
+// registers, the scratch cells M[0..15] live on the stack, LD ABS/IND/MSH are bounds-checked
+// big-endian loads whose failure ends the program with 0 (the socket-filter convention),
+// division by X == 0 returns 0, LEN reads the wire length, and the result is the u32 the
+// classic program returned (for a socket filter: bytes to keep, 0 = drop).
+//
+// The converted program is self-contained (no helper calls, no LD_ABS legacy opcodes): r1 at
+// entry points to a CbpfSkbCtx (socket mode) or to a struct seccomp_data (seccomp mode).
+// Register use: r0 = A, r7 = X, r6 = ctx, r9 = packet data, r5 = captured length, r8 and
+// r2..r4 scratch; M[k] at r10 - 64 + 4k.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "base/result.h"
+#include "isa/insn.h"
+#include "net/cbpf.h"
+
+namespace bombus::net {
+
+// What r1 points to when a converted socket filter runs. Field offsets are part of the
+// contract with the generated code (see kCtxOff* below).
+struct CbpfSkbCtx {
+  const uint8_t* data = nullptr;  // first captured byte
+  uint32_t caplen = 0;            // bytes available at data
+  uint32_t wire_len = 0;          // skb->len (BPF_LEN)
+  SkbMeta meta;                   // ancillary fields, each a u32
+};
+static_assert(sizeof(SkbMeta) == 11 * 4);
+
+inline constexpr int16_t kCtxOffData = 0, kCtxOffCaplen = 8, kCtxOffWireLen = 12, kCtxOffMeta = 16;
+
+inline CbpfSkbCtx make_skb_ctx(std::span<const uint8_t> data, uint32_t wire_len,
+                               const SkbMeta& meta = {}) {
+  return CbpfSkbCtx{data.data(), static_cast<uint32_t>(data.size()), wire_len, meta};
+}
+
+// Converts a classic program. Checks it first (check_cbpf with the same mode); errors name the
+// classic instruction. Ancillary loads that need kernel helpers (SKF_AD_NLATTR, _NEST,
+// _PAY_OFFSET, _RANDOM) are refused as unsupported.
+Result<std::vector<isa::Insn>> convert_cbpf(std::span<const CbpfInsn> prog,
+                                            CbpfMode mode = CbpfMode::kSocket);
+
+}  // namespace bombus::net

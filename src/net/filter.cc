@@ -1,0 +1,162 @@
+// tcpdump-expression filtering: pcap_compile -> check -> convert -> run over a capture.
+#include "net/filter.h"
+
+#include <fmt/format.h>
+#include <pcap/pcap.h>
+
+#include <chrono>
+#include <mutex>
+
+#include "net/cbpf_to_ebpf.h"
+#include "net/ebpf_eval.h"
+
+namespace bombus::net {
+
+namespace {
+
+std::mutex g_engine_mu;
+EbpfEngineFactory& engine_slot() {
+  static EbpfEngineFactory f;
+  return f;
+}
+
+uint64_t now_ns() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
+}
+
+}  // namespace
+
+EbpfEngineFactory builtin_ebpf_engine() {
+  return [](std::vector<isa::Insn> prog) -> Result<EbpfRunner> {
+    if (!ebpf_subset_supports(prog))
+      return make_error(Errc::kUnsupported,
+                        "program uses instructions beyond the net evaluator's subset");
+    auto shared = std::make_shared<std::vector<isa::Insn>>(std::move(prog));
+    return EbpfRunner([shared](const void* ctx) { return eval_ebpf_subset(*shared, ctx); });
+  };
+}
+
+EbpfEngineFactory default_ebpf_engine() {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
+  if (engine_slot()) return engine_slot();
+  return builtin_ebpf_engine();
+}
+
+void set_default_ebpf_engine(EbpfEngineFactory factory) {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
+  engine_slot() = std::move(factory);
+}
+
+Result<std::vector<CbpfInsn>> compile_tcpdump(const std::string& expr, int linktype,
+                                              uint32_t snaplen) {
+  pcap_t* p = pcap_open_dead(linktype, static_cast<int>(snaplen));
+  if (!p) return make_error(Errc::kNoMem, "pcap_open_dead failed");
+  bpf_program prog{};
+  // pcap_compile is not thread-safe in older libpcap releases; serialise it.
+  static std::mutex compile_mu;
+  std::unique_lock<std::mutex> lock(compile_mu);
+  if (pcap_compile(p, &prog, expr.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+    std::string msg = pcap_geterr(p);
+    pcap_close(p);
+    return make_error(Errc::kInvalid, fmt::format("filter expression '{}': {}", expr, msg));
+  }
+  lock.unlock();
+  std::vector<CbpfInsn> out(prog.bf_len);
+  for (u_int i = 0; i < prog.bf_len; ++i) {
+    const bpf_insn& b = prog.bf_insns[i];
+    out[i] = CbpfInsn{b.code, b.jt, b.jf, b.k};
+  }
+  pcap_freecode(&prog);
+  pcap_close(p);
+  return out;
+}
+
+uint32_t libpcap_bpf_filter(std::span<const CbpfInsn> prog, std::span<const uint8_t> data,
+                            uint32_t wire_len) {
+  static_assert(sizeof(bpf_insn) == sizeof(CbpfInsn));
+  return bpf_filter(reinterpret_cast<const bpf_insn*>(prog.data()), data.data(), wire_len,
+                    static_cast<u_int>(data.size()));
+}
+
+Result<FilterStats> run_filter(const FilterOptions& opts) {
+  BOMBUS_ASSIGN_OR_RETURN(auto reader, PcapReader::open_file(opts.input));
+  const CaptureInfo info = reader->info();
+  BOMBUS_ASSIGN_OR_RETURN(auto cbpf, compile_tcpdump(opts.expr, info.linktype, info.snaplen));
+  BOMBUS_TRY(check_cbpf(cbpf));
+  FilterStats stats;
+  stats.cbpf_insns = cbpf.size();
+  EbpfRunner runner;
+  if (opts.engine == FilterEngine::kEbpf) {
+    BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf));
+    stats.ebpf_insns = ebpf.size();
+    EbpfEngineFactory factory = opts.ebpf_engine ? opts.ebpf_engine : default_ebpf_engine();
+    BOMBUS_ASSIGN_OR_RETURN(runner, factory(std::move(ebpf)));
+  }
+  std::unique_ptr<PcapWriter> writer;
+  if (opts.write_out) {
+    BOMBUS_ASSIGN_OR_RETURN(writer, PcapWriter::open(*opts.write_out, info));
+  }
+  std::optional<Error> input_error;
+  for (;;) {
+    auto next = reader->next();
+    if (!next.ok()) {
+      input_error = next.error();
+      break;
+    }
+    if (!next->has_value()) break;
+    const PcapReader::View& v = **next;
+    uint64_t t0 = now_ns();
+    uint32_t r = 0;
+    switch (opts.engine) {
+      case FilterEngine::kEbpf: {
+        CbpfSkbCtx ctx = make_skb_ctx(v.data, v.wire_len);
+        if (v.data.size() >= 14) ctx.meta.protocol = (v.data[12] << 8) | v.data[13];
+        r = static_cast<uint32_t>(runner(&ctx));
+        break;
+      }
+      case FilterEngine::kClassic:
+        r = run_cbpf(cbpf, v.data, v.wire_len);
+        break;
+      case FilterEngine::kLibpcap:
+        r = libpcap_bpf_filter(cbpf, v.data, v.wire_len);
+        break;
+    }
+    stats.ns += now_ns() - t0;
+    ++stats.packets;
+    if (r != 0) {
+      ++stats.matched;
+      if (writer) BOMBUS_TRY(writer->write(v.ts_ns, v.wire_len, v.data));
+    }
+  }
+  if (writer) BOMBUS_TRY(writer->close());
+  if (input_error) {
+    Error e = *input_error;
+    e.message += fmt::format(" ({} earlier packets filtered, {} matched{})", stats.packets,
+                             stats.matched, writer ? " and written" : "");
+    return e;
+  }
+  return stats;
+}
+
+Result<FilterStats> run_filter(const std::string& expr, const std::string& pcap_in,
+                               const std::optional<std::string>& write_out) {
+  FilterOptions o;
+  o.expr = expr;
+  o.input = pcap_in;
+  o.write_out = write_out;
+  return run_filter(o);
+}
+
+std::string format_filter_stats(const FilterStats& s, bool json) {
+  if (json)
+    return fmt::format(
+        "{{\"packets\":{},\"matched\":{},\"ns\":{},\"ns_per_packet\":{:.1f},\"cbpf_insns\":{},"
+        "\"ebpf_insns\":{}}}",
+        s.packets, s.matched, s.ns, s.ns_per_packet(), s.cbpf_insns, s.ebpf_insns);
+  return fmt::format("matched {} of {} packets ({:.1f} ns/packet)", s.matched, s.packets,
+                     s.ns_per_packet());
+}
+
+}  // namespace bombus::net

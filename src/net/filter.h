@@ -1,0 +1,68 @@
+// tcpdump-expression filters: compile an expression with libpcap's pcap_compile for a given
+// link type and snap length, convert the classic program to eBPF, and run it over a capture
+// (the packet as skb data; nonzero return = match), optionally writing the matches out. This is
+// what `bombus filter 'EXPR' IN.pcap [write OUT.pcap] [count]` runs.
+//
+// Engines: converted eBPF runs through an EbpfEngineFactory. The default one uses the net
+// layer's own evaluator (ebpf_eval.h); the runtime or CLI can install vm's interpreter or the
+// JIT with set_default_ebpf_engine() once they are linked in.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "isa/insn.h"
+#include "net/cbpf.h"
+#include "net/pcap_io.h"
+
+namespace bombus::net {
+
+// A prepared program: call with a context pointer (CbpfSkbCtx* or seccomp_data*), get r0.
+using EbpfRunner = std::function<uint64_t(const void* ctx)>;
+using EbpfEngineFactory = std::function<Result<EbpfRunner>(std::vector<isa::Insn> prog)>;
+EbpfEngineFactory default_ebpf_engine();
+void set_default_ebpf_engine(EbpfEngineFactory factory);
+// The net layer's own evaluator as a factory (always available).
+EbpfEngineFactory builtin_ebpf_engine();
+
+// pcap_compile with optimisation, on a dead handle of `linktype`/`snaplen`; libpcap's message
+// on a syntax error.
+Result<std::vector<CbpfInsn>> compile_tcpdump(const std::string& expr, int linktype = kLinkEthernet,
+                                              uint32_t snaplen = kDefaultSnaplen);
+
+// libpcap's own userland interpreter (bpf_filter), for cross-checks and benchmarks.
+uint32_t libpcap_bpf_filter(std::span<const CbpfInsn> prog, std::span<const uint8_t> data,
+                            uint32_t wire_len);
+
+enum class FilterEngine { kEbpf, kClassic, kLibpcap };
+
+struct FilterOptions {
+  std::string expr;
+  std::string input;                     // pcap or pcapng
+  std::optional<std::string> write_out;  // matches written here as pcap
+  FilterEngine engine = FilterEngine::kEbpf;
+  EbpfEngineFactory ebpf_engine;  // empty: default_ebpf_engine()
+};
+
+struct FilterStats {
+  uint64_t packets = 0;
+  uint64_t matched = 0;
+  uint64_t ns = 0;  // time spent running the filter (not reading/writing)
+  size_t cbpf_insns = 0;
+  size_t ebpf_insns = 0;
+  double ns_per_packet() const { return packets ? static_cast<double>(ns) / packets : 0.0; }
+};
+
+// Runs the filter. A damaged capture: every packet before the damage is filtered (and written),
+// then the reader's error is returned, naming the packet and file offset.
+Result<FilterStats> run_filter(const FilterOptions& opts);
+Result<FilterStats> run_filter(const std::string& expr, const std::string& pcap_in,
+                               const std::optional<std::string>& write_out);
+// "matched 12 of 100 packets" or {"packets":100,"matched":12,...}.
+std::string format_filter_stats(const FilterStats& s, bool json);
+
+}  // namespace bombus::net
