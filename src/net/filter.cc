@@ -9,6 +9,7 @@
 
 #include "net/cbpf_to_ebpf.h"
 #include "net/ebpf_eval.h"
+#include "net/engines.h"
 
 namespace bombus::net {
 
@@ -41,7 +42,7 @@ EbpfEngineFactory builtin_ebpf_engine() {
 EbpfEngineFactory default_ebpf_engine() {
   std::lock_guard<std::mutex> lock(g_engine_mu);
   if (engine_slot()) return engine_slot();
-  return builtin_ebpf_engine();
+  return interp_ebpf_engine(CbpfMode::kSocket, false);
 }
 
 void set_default_ebpf_engine(EbpfEngineFactory factory) {

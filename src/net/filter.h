@@ -3,9 +3,9 @@
 // (the packet as skb data; nonzero return = match), optionally writing the matches out. This is
 // what `bombus filter 'EXPR' IN.pcap [write OUT.pcap] [count]` runs.
 //
-// Engines: converted eBPF runs through an EbpfEngineFactory. The default one uses the net
-// layer's own evaluator (ebpf_eval.h); the runtime or CLI can install vm's interpreter or the
-// JIT with set_default_ebpf_engine() once they are linked in.
+// Engines: converted eBPF runs through an EbpfEngineFactory. The default one is vm's
+// interpreter in fast mode (engines.h); the net layer's own evaluator (ebpf_eval.h) is the
+// other built-in; the runtime or CLI can install the JIT with set_default_ebpf_engine().
 #pragma once
 
 #include <cstdint>

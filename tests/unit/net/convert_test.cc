@@ -8,6 +8,7 @@
 
 #include "net/cbpf_to_ebpf.h"
 #include "net/ebpf_eval.h"
+#include "net/engines.h"
 #include "net/filter.h"
 #include "net/traffic.h"
 
@@ -196,6 +197,29 @@ TEST(Convert, TcpdumpExpressionsAgreeWithLibpcapOnEveryPacket) {
     total_matches += matches;
   }
   EXPECT_GT(total_matches, 1000u);  // the battery really selects packets
+}
+
+TEST(Convert, InterpreterFastAndCheckedAgreeWithLibpcap) {
+  const auto& pkts = traffic();
+  auto fast_f = interp_ebpf_engine(CbpfMode::kSocket, false);
+  auto checked_f = interp_ebpf_engine(CbpfMode::kSocket, true);
+  for (const std::string& expr : kExpressions) {
+    auto prog = compile_tcpdump(expr);
+    ASSERT_TRUE(prog.ok());
+    auto ebpf = convert_cbpf(*prog);
+    ASSERT_TRUE(ebpf.ok());
+    auto fast = fast_f(*ebpf);
+    ASSERT_TRUE(fast.ok()) << expr << ": " << fast.error().format();
+    auto checked = checked_f(*ebpf);
+    ASSERT_TRUE(checked.ok()) << checked.error().format();
+    for (size_t n = 0; n < pkts.size(); ++n) {
+      const Packet& p = pkts[n];
+      uint32_t want = libpcap_bpf_filter(*prog, p.data, p.wire_len);
+      CbpfSkbCtx ctx = make_skb_ctx(p.data, p.wire_len);
+      ASSERT_EQ(static_cast<uint32_t>((*fast)(&ctx)), want) << "'" << expr << "' packet " << n;
+      ASSERT_EQ(static_cast<uint32_t>((*checked)(&ctx)), want) << "'" << expr << "' packet " << n;
+    }
+  }
 }
 
 TEST(Convert, CompileErrorsCarryLibpcapText) {
