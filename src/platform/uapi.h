@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string_view>
 
 namespace bombus::platform {
@@ -42,10 +43,50 @@ enum class MapType : uint32_t {
   kUserRingbuf = 31,
 };
 
+inline constexpr std::string_view kMapTypeNames[] = {"unspec",
+                                                     "hash",
+                                                     "array",
+                                                     "prog_array",
+                                                     "perf_event_array",
+                                                     "percpu_hash",
+                                                     "percpu_array",
+                                                     "stack_trace",
+                                                     "cgroup_array",
+                                                     "lru_hash",
+                                                     "lru_percpu_hash",
+                                                     "lpm_trie",
+                                                     "array_of_maps",
+                                                     "hash_of_maps",
+                                                     "devmap",
+                                                     "sockmap",
+                                                     "cpumap",
+                                                     "xskmap",
+                                                     "sockhash",
+                                                     "cgroup_storage",
+                                                     "reuseport_sockarray",
+                                                     "percpu_cgroup_storage",
+                                                     "queue",
+                                                     "stack",
+                                                     "sk_storage",
+                                                     "devmap_hash",
+                                                     "struct_ops",
+                                                     "ringbuf",
+                                                     "inode_storage",
+                                                     "task_storage",
+                                                     "bloom_filter",
+                                                     "user_ringbuf"};
+
 // bpftool's spelling of each map type ("hash", "percpu_array", ...); "" when unknown.
-std::string_view map_type_name(MapType t);
+inline constexpr std::string_view map_type_name(MapType t) {
+  auto i = static_cast<uint32_t>(t);
+  return i < std::size(kMapTypeNames) ? kMapTypeNames[i] : std::string_view{};
+}
 // Inverse of map_type_name; kUnspec when unknown.
-MapType map_type_from_name(std::string_view name);
+inline constexpr MapType map_type_from_name(std::string_view name) {
+  for (uint32_t i = 1; i < std::size(kMapTypeNames); ++i)
+    if (kMapTypeNames[i] == name) return static_cast<MapType>(i);
+  return MapType::kUnspec;
+}
 
 enum class ProgType : uint32_t {
   kUnspec = 0,

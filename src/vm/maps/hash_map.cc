@@ -1,0 +1,490 @@
+// Hash-like maps: hash, percpu_hash, lru_hash, lru_percpu_hash, hash_of_maps, devmap_hash.
+//
+// Layout of the type area: n_buckets buckets {lock, head, seq, pad} then n_slots element slots
+// {next, hash, state, pad, key (rounded to 8), value(s)}. Links are 1-based slot numbers (0 ends
+// a chain). Writers take the bucket's lock and bump its sequence counter around every change
+// (odd while changing); readers take no lock: they walk the chain and retry if the counter moved,
+// so a lookup never misses an element that was there for the whole lookup. An update writes a
+// fresh slot fully before linking it in place of the old one, so a reader sees the old or the new
+// value, never a mix (per-CPU maps update in place, as the kernel does).
+// Free slots sit on a list under the header lock. Non-LRU maps count elements (max_entries,
+// -E2BIG) and keep some spare slots for replacements; LRU maps evict with a clock over the slots
+// (a lookup sets the element's reference bit, the hand clears it or evicts).
+#include <cstring>
+
+#include "vm/maps/map_types.h"
+
+namespace bombus::vm::maps_detail {
+namespace {
+
+using platform::MapType;
+
+constexpr uint32_t kInUse = 1, kRef = 2;
+
+struct Bucket {
+  uint32_t lock, head, seq, pad;
+};
+struct ElemHdr {
+  uint32_t next, hash, state, pad;
+};
+
+template <typename T>
+std::atomic_ref<T> A(T& v) {
+  return std::atomic_ref<T>(v);
+}
+
+uint32_t pow2_at_least(uint32_t n) {
+  uint32_t p = 1;
+  while (p < n && p < (1u << 31)) p <<= 1;
+  return p;
+}
+
+class HashMap : public Map {
+ public:
+  Status setup() override {
+    percpu_ = type() == MapType::kPercpuHash || type() == MapType::kLruPercpuHash;
+    lru_ = type() == MapType::kLruHash || type() == MapType::kLruPercpuHash;
+    of_maps_ = type() == MapType::kHashOfMaps;
+    buckets_ = reinterpret_cast<Bucket*>(data() + extra_bytes());
+    slots_ = data() + extra_bytes() + sizeof(Bucket) * hdr_->n_buckets;
+    key_stride_ = round8(spec_.key_size);
+    mask_ = hdr_->n_buckets - 1;
+    if (hdr_->free_head == 0 && A(hdr_->count).load() == 0 && !initialized()) {
+      // Fresh map: chain every slot onto the free list.
+      for (uint32_t i = 0; i < hdr_->n_slots; ++i)
+        eh(i + 1)->next = i + 1 < hdr_->n_slots ? i + 2 : 0;
+      hdr_->free_head = hdr_->n_slots ? 1 : 0;
+      hdr_->reserved[0] = 1;  // initialized marker
+    }
+    return {};
+  }
+  bool initialized() const { return hdr_->reserved[0] == 1; }
+  virtual size_t extra_bytes() const { return 0; }
+
+  ElemHdr* eh(uint32_t idx1) const {
+    return reinterpret_cast<ElemHdr*>(slots_ + static_cast<size_t>(idx1 - 1) * hdr_->elem_size);
+  }
+  uint8_t* key_of(uint32_t idx1) const { return reinterpret_cast<uint8_t*>(eh(idx1) + 1); }
+  uint8_t* val_of(uint32_t idx1, uint32_t cpu = 0) const {
+    return key_of(idx1) + key_stride_ + static_cast<size_t>(cpu) * hdr_->value_stride;
+  }
+
+  uint32_t hash(const void* key) const {
+    const auto* p = static_cast<const uint8_t*>(key);
+    uint32_t n = spec_.key_size;
+    uint64_t h = hdr_->seed ^ (n * 0x9E3779B97F4A7C15ULL);
+    while (n >= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
+      p += 8;
+      n -= 8;
+    }
+    if (n) {
+      uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    }
+    h ^= h >> 29;
+    h *= 0x94d049bb133111ebULL;
+    h ^= h >> 32;
+    return static_cast<uint32_t>(h);
+  }
+
+  // Lock-free search. Returns the slot (1-based) or 0.
+  uint32_t find(const void* key, uint32_t h) const {
+    Bucket& b = buckets_[h & mask_];
+    for (;;) {
+      uint32_t s1 = A(b.seq).load(std::memory_order_acquire);
+      if (s1 & 1) {
+        __builtin_ia32_pause();
+        continue;
+      }
+      uint32_t found = 0, steps = 0;
+      for (uint32_t i = A(b.head).load(std::memory_order_acquire); i && steps <= hdr_->n_slots;
+           i = A(eh(i)->next).load(std::memory_order_acquire), ++steps) {
+        if (i > hdr_->n_slots) break;
+        if (eh(i)->hash == h && std::memcmp(key_of(i), key, spec_.key_size) == 0) {
+          found = i;
+          break;
+        }
+      }
+      std::atomic_thread_fence(std::memory_order_acquire);
+      if (A(b.seq).load(std::memory_order_relaxed) == s1) return found;
+    }
+  }
+  // Search with the bucket lock held; *pred_link gets the link that points at the result.
+  uint32_t find_locked(Bucket& b, const void* key, uint32_t h, uint32_t** pred_link) const {
+    uint32_t* link = &b.head;
+    for (uint32_t i = *link; i; link = &eh(i)->next, i = *link) {
+      if (eh(i)->hash == h && std::memcmp(key_of(i), key, spec_.key_size) == 0) {
+        *pred_link = link;
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  uint32_t pop_free() {
+    shm_lock(&hdr_->lock);
+    uint32_t i = hdr_->free_head;
+    if (i) hdr_->free_head = eh(i)->next;
+    shm_unlock(&hdr_->lock);
+    return i;
+  }
+  void push_free(uint32_t i) {
+    A(eh(i)->state).store(0, std::memory_order_relaxed);
+    shm_lock(&hdr_->lock);
+    A(eh(i)->next).store(hdr_->free_head, std::memory_order_release);
+    hdr_->free_head = i;
+    shm_unlock(&hdr_->lock);
+  }
+  void unlink(Bucket& b, uint32_t* link, uint32_t i) {
+    A(b.seq).fetch_add(1, std::memory_order_acq_rel);
+    A(*link).store(eh(i)->next, std::memory_order_release);
+    A(b.seq).fetch_add(1, std::memory_order_release);
+  }
+
+  // LRU: clock eviction. Returns a slot taken out of the table, or 0.
+  uint32_t evict() {
+    uint32_t n = hdr_->n_slots;
+    for (uint32_t tries = 0; tries < 4 * n + 64; ++tries) {
+      uint32_t i = A(hdr_->lru_hand).fetch_add(1) % n + 1;
+      uint32_t st = A(eh(i)->state).load(std::memory_order_relaxed);
+      if (!(st & kInUse)) continue;
+      if (st & kRef) {
+        A(eh(i)->state).fetch_and(~kRef, std::memory_order_relaxed);
+        continue;
+      }
+      Bucket& b = buckets_[eh(i)->hash & mask_];
+      uint32_t exp = 0;
+      if (!A(b.lock).compare_exchange_strong(exp, 1, std::memory_order_acquire)) continue;
+      uint32_t* link = &b.head;
+      bool ok = false;
+      for (uint32_t j = *link; j; link = &eh(j)->next, j = *link)
+        if (j == i) {
+          ok = true;
+          break;
+        }
+      if (ok) {
+        unlink(b, link, i);
+        A(hdr_->count).fetch_sub(1);
+        A(eh(i)->state).store(0, std::memory_order_relaxed);
+      }
+      shm_unlock(&b.lock);
+      if (ok) return i;
+    }
+    return 0;
+  }
+
+  uint32_t alloc() {
+    uint32_t i = pop_free();
+    if (!i && lru_) i = evict();
+    return i;
+  }
+
+  void fill_value(uint32_t i, const void* value, bool all_cpus) {
+    if (spec_.spin_lock_off >= 0 || spec_.timer_off >= 0 || percpu_)
+      std::memset(val_of(i), 0,
+                  static_cast<size_t>(hdr_->elem_size) - sizeof(ElemHdr) - key_stride_);
+    if (!percpu_) {
+      copy_value(val_of(i), value);
+    } else if (all_cpus) {
+      for (uint32_t c = 0; c < hdr_->ncpus; ++c)
+        copy_value(val_of(i, c), static_cast<const uint8_t*>(value) + c * hdr_->value_stride);
+    } else {
+      copy_value(val_of(i, cur_cpu()), value);
+    }
+  }
+
+  long do_update(const void* key, const void* value, uint64_t flags, bool all_cpus) {
+    if (flags > platform::kFLock || (flags & 3) == 3) return -22;
+    uint32_t h = hash(key);
+    if (flags & platform::kFLock) {
+      if (spec_.spin_lock_off < 0 || percpu_) return -22;
+      if (uint32_t e = find(key, h)) {
+        if ((flags & 3) == platform::kNoExist) return -17;
+        copy_value_locked(val_of(e), value);
+        return 0;
+      }
+    }
+    Bucket& b = buckets_[h & mask_];
+    if (percpu_) {
+      // In-place update of an existing element.
+      shm_lock(&b.lock);
+      uint32_t* link;
+      if (uint32_t e = find_locked(b, key, h, &link)) {
+        long rc = 0;
+        if ((flags & 3) == platform::kNoExist) {
+          rc = -17;
+        } else if (all_cpus) {
+          for (uint32_t c = 0; c < hdr_->ncpus; ++c)
+            copy_value(val_of(e, c), static_cast<const uint8_t*>(value) + c * hdr_->value_stride);
+        } else {
+          copy_value(val_of(e, cur_cpu()), value);
+        }
+        if (rc == 0 && lru_) A(eh(e)->state).fetch_or(kRef, std::memory_order_relaxed);
+        shm_unlock(&b.lock);
+        return rc;
+      }
+      shm_unlock(&b.lock);
+      if ((flags & 3) == platform::kExist) return -2;
+    }
+    uint32_t n = alloc();
+    if (!n) return lru_ ? -12 : (A(hdr_->count).load() >= spec_.max_entries ? -7 : -12);
+    std::memcpy(key_of(n), key, spec_.key_size);
+    fill_value(n, value, all_cpus);
+    eh(n)->hash = h;
+    A(eh(n)->state).store(kInUse, std::memory_order_relaxed);  // new: not yet referenced
+    shm_lock(&b.lock);
+    uint32_t* link = nullptr;
+    uint32_t old = find_locked(b, key, h, &link);
+    long rc = 0;
+    if (old && (flags & 3) == platform::kNoExist)
+      rc = -17;
+    else if (!old && (flags & 3) == platform::kExist)
+      rc = -2;
+    else if (!old && !lru_ && A(hdr_->count).load() >= spec_.max_entries)
+      rc = -7;
+    if (rc) {
+      shm_unlock(&b.lock);
+      push_free(n);
+      return rc;
+    }
+    A(b.seq).fetch_add(1, std::memory_order_acq_rel);
+    if (old) {
+      A(eh(n)->next).store(eh(old)->next, std::memory_order_relaxed);
+      A(*link).store(n, std::memory_order_release);
+    } else {
+      A(eh(n)->next).store(b.head, std::memory_order_relaxed);
+      A(b.head).store(n, std::memory_order_release);
+      A(hdr_->count).fetch_add(1);
+    }
+    A(b.seq).fetch_add(1, std::memory_order_release);
+    shm_unlock(&b.lock);
+    if (old) push_free(old);
+    return 0;
+  }
+
+  void* lookup(const void* key) override {
+    uint32_t i = find(key, hash(key));
+    if (!i) return nullptr;
+    if (lru_ && !(A(eh(i)->state).load(std::memory_order_relaxed) & kRef))
+      A(eh(i)->state).fetch_or(kRef, std::memory_order_relaxed);
+    if (of_maps_) {
+      uint32_t id;
+      std::memcpy(&id, val_of(i), 4);
+      return find_map_by_id(id);
+    }
+    return val_of(i, percpu_ ? cur_cpu() : 0);
+  }
+  void* lookup_percpu(const void* key, uint32_t cpu) override {
+    if (cpu >= hdr_->ncpus) return nullptr;
+    uint32_t i = find(key, hash(key));
+    return i ? val_of(i, percpu_ ? cpu : 0) : nullptr;
+  }
+  long update(const void* key, const void* value, uint64_t flags) override {
+    return do_update(key, value, flags, false);
+  }
+  long sys_update(const void* key, const void* value, uint64_t flags) override {
+    if ((spec_.flags & platform::kFRdonly) || frozen()) return -1;
+    return do_update(key, value, flags, percpu_);
+  }
+  long sys_lookup(const void* key, void* value, uint64_t flags) override {
+    if (of_maps_) {
+      if (flags) return -22;
+      uint32_t i = find(key, hash(key));
+      if (!i) return -2;
+      std::memcpy(value, val_of(i), 4);
+      return 0;
+    }
+    return Map::sys_lookup(key, value, flags);
+  }
+  long remove(const void* key) override {
+    uint32_t h = hash(key);
+    Bucket& b = buckets_[h & mask_];
+    shm_lock(&b.lock);
+    uint32_t* link;
+    uint32_t i = find_locked(b, key, h, &link);
+    if (i) {
+      unlink(b, link, i);
+      A(hdr_->count).fetch_sub(1);
+    }
+    shm_unlock(&b.lock);
+    if (!i) return -2;
+    push_free(i);
+    return 0;
+  }
+
+  long get_next_key(const void* key, void* next) override {
+    uint32_t start = 0;
+    if (key) {
+      uint32_t h = hash(key);
+      Bucket& b = buckets_[h & mask_];
+      shm_lock(&b.lock);
+      uint32_t* link;
+      uint32_t i = find_locked(b, key, h, &link);
+      if (i && eh(i)->next) {
+        std::memcpy(next, key_of(eh(i)->next), spec_.key_size);
+        shm_unlock(&b.lock);
+        return 0;
+      }
+      shm_unlock(&b.lock);
+      if (i) start = (h & mask_) + 1;  // missing key: restart from the first bucket
+    }
+    for (uint32_t bi = start; bi < hdr_->n_buckets; ++bi) {
+      Bucket& b = buckets_[bi];
+      if (!A(b.head).load(std::memory_order_relaxed)) continue;
+      shm_lock(&b.lock);
+      if (uint32_t i = b.head) {
+        std::memcpy(next, key_of(i), spec_.key_size);
+        shm_unlock(&b.lock);
+        return 0;
+      }
+      shm_unlock(&b.lock);
+    }
+    return -2;
+  }
+
+  long for_each(const std::function<long(const void*, void*)>& cb) override {
+    long n = 0;
+    uint32_t cpu = percpu_ ? cur_cpu() : 0;
+    for (uint32_t bi = 0; bi < hdr_->n_buckets; ++bi) {
+      uint32_t steps = 0;
+      for (uint32_t i = A(buckets_[bi].head).load(std::memory_order_acquire);
+           i && i <= hdr_->n_slots && steps <= hdr_->n_slots;
+           i = A(eh(i)->next).load(std::memory_order_acquire), ++steps) {
+        ++n;
+        if (cb(key_of(i), val_of(i, cpu))) return n;
+      }
+    }
+    return n;
+  }
+
+  std::vector<std::span<uint8_t>> value_regions() const override {
+    return {std::span<uint8_t>(slots_, static_cast<size_t>(hdr_->n_slots) * hdr_->elem_size)};
+  }
+
+ protected:
+  Bucket* buckets_ = nullptr;
+  uint8_t* slots_ = nullptr;
+  uint32_t key_stride_ = 0, mask_ = 0;
+  bool percpu_ = false, lru_ = false, of_maps_ = false;
+};
+
+// LPM trie as a table per prefix length: elements are stored in the hash under their masked key
+// (prefixlen + data with the bits past prefixlen cleared); a lookup probes the prefix lengths
+// present, longest first. Counts per prefix length sit before the hash area. Updates and deletes
+// are serialised by a map-wide lock (the kernel's trie takes one too); lookups stay lock-free.
+class LpmMap : public HashMap {
+ public:
+  static constexpr size_t kCountsBytes = 4096 * 3;  // 2049 u32 counters, page rounded
+  size_t extra_bytes() const override { return kCountsBytes; }
+  uint32_t* counts() const { return reinterpret_cast<uint32_t*>(data()); }
+  uint32_t max_bits() const { return (spec_.key_size - 4) * 8; }
+
+  void masked(const void* key, uint32_t plen, uint8_t* out) const {
+    std::memset(out, 0, spec_.key_size);
+    std::memcpy(out, &plen, 4);
+    const uint8_t* d = static_cast<const uint8_t*>(key) + 4;
+    uint32_t full = plen / 8, rem = plen % 8;
+    std::memcpy(out + 4, d, full);
+    if (rem) out[4 + full] = d[full] & static_cast<uint8_t>(0xff00 >> rem);
+  }
+
+  void* lookup(const void* key) override {
+    uint32_t plen;
+    std::memcpy(&plen, key, 4);
+    if (plen > max_bits()) plen = max_bits();
+    uint8_t k[260];
+    for (int64_t p = plen; p >= 0; --p) {
+      if (!A(counts()[p]).load(std::memory_order_acquire)) continue;
+      masked(key, static_cast<uint32_t>(p), k);
+      if (uint32_t i = find(k, hash(k))) return val_of(i);
+    }
+    return nullptr;
+  }
+  long update(const void* key, const void* value, uint64_t flags) override {
+    if (flags > platform::kExist) return -22;
+    uint32_t plen;
+    std::memcpy(&plen, key, 4);
+    if (plen > max_bits()) return -22;
+    uint8_t k[260];
+    masked(key, plen, k);
+    shm_lock(lpm_lock());
+    bool existed = find(k, hash(k)) != 0;
+    long rc = do_update(k, value, flags, false);
+    if (rc == -7) rc = -28;  // ENOSPC, as the trie answers when full
+    if (rc == 0 && !existed) A(counts()[plen]).fetch_add(1, std::memory_order_release);
+    shm_unlock(lpm_lock());
+    return rc;
+  }
+  long sys_update(const void* key, const void* value, uint64_t flags) override {
+    if ((spec_.flags & platform::kFRdonly) || frozen()) return -1;
+    return update(key, value, flags);
+  }
+  long remove(const void* key) override {
+    uint32_t plen;
+    std::memcpy(&plen, key, 4);
+    if (plen > max_bits()) return -22;
+    uint8_t k[260];
+    masked(key, plen, k);
+    shm_lock(lpm_lock());
+    long rc = HashMap::remove(k);
+    if (rc == 0) A(counts()[plen]).fetch_sub(1, std::memory_order_release);
+    shm_unlock(lpm_lock());
+    return rc;
+  }
+  long get_next_key(const void* key, void* next) override {
+    if (!key) return HashMap::get_next_key(nullptr, next);
+    uint32_t plen;
+    std::memcpy(&plen, key, 4);
+    uint8_t k[260];
+    masked(key, plen > max_bits() ? max_bits() : plen, k);
+    return HashMap::get_next_key(k, next);
+  }
+  long for_each(const std::function<long(const void*, void*)>& cb) override { return -95; }
+
+ private:
+  uint32_t* lpm_lock() const { return reinterpret_cast<uint32_t*>(&hdr_->reserved[1]); }
+};
+
+}  // namespace
+
+TypeOps hash_ops(platform::MapType t) {
+  TypeOps ops;
+  ops.make = [] { return std::unique_ptr<Map>(new HashMap()); };
+  ops.layout = [](map_layout::Header& h) -> Result<size_t> {
+    auto type = static_cast<MapType>(h.type);
+    bool percpu = type == MapType::kPercpuHash || type == MapType::kLruPercpuHash;
+    bool lru = type == MapType::kLruHash || type == MapType::kLruPercpuHash;
+    h.n_buckets = pow2_at_least(h.max_entries);
+    uint64_t spare = lru ? 0 : 2ULL * h.ncpus + 16;
+    h.n_slots = static_cast<uint32_t>(h.max_entries + spare);
+    uint64_t values = (percpu ? h.ncpus : 1) * uint64_t{h.value_stride};
+    uint64_t elem = sizeof(ElemHdr) + round8(h.key_size) + values;
+    if (elem > 0xffffffffULL) return make_error(Errc::kTooBig, "hash element too large");
+    h.elem_size = static_cast<uint32_t>(elem);
+    uint64_t bytes = sizeof(Bucket) * uint64_t{h.n_buckets} + elem * h.n_slots;
+    if (bytes > (1ULL << 36)) return make_error(Errc::kTooBig, "hash map too large");
+    return static_cast<size_t>(bytes);
+  };
+  return ops;
+}
+
+TypeOps lpm_ops() {
+  TypeOps ops = hash_ops(MapType::kHash);
+  ops.make = [] { return std::unique_ptr<Map>(new LpmMap()); };
+  ops.layout = [](map_layout::Header& h) -> Result<size_t> {
+    map_layout::Header tmp = h;
+    BOMBUS_ASSIGN_OR_RETURN(size_t bytes, hash_ops(MapType::kHash).layout(tmp));
+    h.n_buckets = tmp.n_buckets;
+    h.n_slots = tmp.n_slots;
+    h.elem_size = tmp.elem_size;
+    return bytes + LpmMap::kCountsBytes;
+  };
+  return ops;
+}
+
+}  // namespace bombus::vm::maps_detail

@@ -1,0 +1,94 @@
+// BPF ring buffers (BPF_MAP_TYPE_RINGBUF and USER_RINGBUF) in shared memory, with the kernel's
+// record format so a consumer in another process reads them the same way: a consumer page
+// (consumer position), a producer page (producer position), then the data area mapped twice in a
+// row so a record that wraps is one contiguous range. Each record starts with an 8-byte header
+// {u32 len | BUSY bit 31 | DISCARD bit 30, u32 pg_off}; records are 8-byte aligned.
+// Producers are serialised by a spin lock (as in the kernel); committing a record is one atomic
+// store of its header, so the consumer never takes a lock.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+#include "vm/maps/map.h"
+
+namespace bombus::vm {
+
+class RingBuf : public Map {
+ public:
+  static constexpr uint32_t kBusy = 1u << 31, kDiscard = 1u << 30, kHdrSize = 8;
+
+  // ---- producer (bpf_ringbuf_* helpers; for USER_RINGBUF, the user process) ----
+  void* reserve(uint64_t size);
+  void submit(void* sample, uint64_t flags) { commit(sample, false, flags); }
+  void discard(void* sample, uint64_t flags) { commit(sample, true, flags); }
+  long output(const void* data, uint64_t size, uint64_t flags);
+  uint64_t query(uint64_t what) const;
+
+  // ---- consumer ----
+  // Calls cb(data, len) for every committed record, in order, and frees them; stops early when
+  // cb returns nonzero (that record is consumed). Returns the number of records handled.
+  template <typename F>
+  long consume(F&& cb, uint64_t max_records = ~0ULL);
+  // Blocks until a record may be available or timeout_ms passes (-1: forever). True when data.
+  bool wait(int timeout_ms);
+  bool empty() const {
+    return cons().load(std::memory_order_acquire) == prod().load(std::memory_order_acquire);
+  }
+  uint64_t size() const { return spec_.max_entries; }
+  uint8_t* ring() const { return ring_; }
+  // BPF_MAP_TYPE_USER_RINGBUF: drains records to the program (bpf_user_ringbuf_drain).
+  template <typename F>
+  long drain(F&& cb, uint64_t max_records) {
+    return consume(cb, max_records);
+  }
+
+  std::vector<std::span<uint8_t>> value_regions() const override;
+  long get_next_key(const void*, void*) override { return -22; }
+  long sys_lookup(const void*, void*, uint64_t) override { return -22; }
+  long sys_update(const void*, const void*, uint64_t) override { return -22; }
+  long sys_delete(const void*) override { return -22; }
+
+ protected:
+  Status setup() override;
+
+ private:
+  void commit(void* sample, bool discard, uint64_t flags);
+  void wake();
+  std::atomic_ref<uint64_t> cons() const { return std::atomic_ref<uint64_t>(*cons_); }
+  std::atomic_ref<uint64_t> prod() const { return std::atomic_ref<uint64_t>(*prod_); }
+  uint64_t* cons_ = nullptr;
+  uint64_t* prod_ = nullptr;
+  uint32_t* wake_seq_ = nullptr;
+  uint32_t* waiters_ = nullptr;
+  uint32_t* lock_ = nullptr;
+  uint8_t* ring_ = nullptr;
+  uint64_t mask_ = 0;
+};
+
+template <typename F>
+long RingBuf::consume(F&& cb, uint64_t max_records) {
+  uint64_t c = cons().load(std::memory_order_relaxed);
+  long n = 0;
+  while (static_cast<uint64_t>(n) < max_records) {
+    uint64_t p = prod().load(std::memory_order_acquire);
+    if (c >= p) break;
+    auto* hdr = reinterpret_cast<uint32_t*>(ring_ + (c & mask_));
+    uint32_t len = std::atomic_ref<uint32_t>(*hdr).load(std::memory_order_acquire);
+    if (len & kBusy) break;
+    uint32_t data_len = len & ~(kBusy | kDiscard);
+    uint64_t next = c + ((data_len + kHdrSize + 7) & ~7ULL);
+    int stop = 0;
+    if (!(len & kDiscard)) {
+      stop = cb(static_cast<void*>(ring_ + (c & mask_) + kHdrSize), static_cast<size_t>(data_len));
+      ++n;
+    }
+    c = next;
+    cons().store(c, std::memory_order_release);
+    if (stop) break;
+  }
+  return n;
+}
+
+}  // namespace bombus::vm
