@@ -129,10 +129,8 @@ VarSecinfo Type::secinfo(uint32_t i) const {
 
 // ---- Btf accessors ----
 
-Type Btf::type(uint32_t id) const {
-  if (id == 0 || id >= type_count()) return Type(this, nullptr, 0);
-  if (id < first_id_) return base_->type(id);
-  return Type(this, words_.data() + offsets_[id - first_id_], id);
+Type Btf::base_type(uint32_t id) const {
+  return base_->type(id);
 }
 
 bool Btf::valid_str(uint32_t off) const {

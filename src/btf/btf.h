@@ -158,7 +158,11 @@ class Btf {
   bool valid_id(uint32_t id) const { return id < type_count(); }
 
   // Type by id; id 0 (and any invalid id) gives the void type.
-  Type type(uint32_t id) const;
+  Type type(uint32_t id) const {
+    if (id == 0 || id >= type_count()) return Type(this, nullptr, 0);
+    if (id < first_id_) return base_type(id);
+    return Type(this, words_.data() + offsets_[id - first_id_], id);
+  }
   Kind kind(uint32_t id) const { return type(id).kind(); }
   std::string_view name(uint32_t id) const { return type(id).name(); }
   // String at offset (split BTF: offsets below the base's string size go to the base).
@@ -197,6 +201,7 @@ class Btf {
 
  private:
   friend class Type;
+  Type base_type(uint32_t id) const;
   Status validate_types();
   Status validate_graph();
   void build_name_index() const;

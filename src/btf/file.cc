@@ -3,24 +3,42 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 
 #include "btf/btf.h"
 
 namespace bombus::btf {
 namespace {
 
+// One read() per chunk into a buffer sized from fstat (sysfs files may report 4096 or the real
+// size; keep reading until EOF either way).
 Result<std::vector<uint8_t>> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
     return make_error(Errc::kNotFound, "cannot open '" + path + "': " + std::strerror(errno));
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return make_error(Errc::kIo, "error reading '" + path + "'");
+  struct stat st {};
+  std::vector<uint8_t> data;
+  size_t cap = (::fstat(fd, &st) == 0 && st.st_size > 0) ? size_t(st.st_size) + 1 : 1 << 16;
+  data.resize(cap);
+  size_t len = 0;
+  for (;;) {
+    if (len == data.size()) data.resize(data.size() * 2);
+    ssize_t n = ::read(fd, data.data() + len, data.size() - len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return make_error(Errc::kIo, "error reading '" + path + "': " + std::strerror(e));
+    }
+    if (n == 0) break;
+    len += size_t(n);
+  }
+  ::close(fd);
+  data.resize(len);
   return data;
 }
 
