@@ -1,0 +1,385 @@
+// Loads, stores and atomics: the per-pointer-type access rules. Stack accesses track spills and
+// per-byte initialisation; ctx accesses ask the platform table; map values, map keys and helper
+// memory are bounds-checked with the pointer's variable offset; packet accesses need a range
+// learned from a data_end comparison.
+#include <cstdio>
+
+#include "platform/program_types.h"
+#include "verifier/engine.h"
+
+namespace bombus::verifier {
+
+using isa::Insn;
+
+namespace {
+
+constexpr int64_t kMaxVarOff = 1ll << 29;
+
+std::string fmt(const char* f, auto... args) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, f, args...);
+  return buf;
+}
+
+}  // namespace
+
+bool Engine::check_stack_access(const Reg& ptr, int regno, int off, int size, bool write,
+                                int value_reg, const Reg* stored, bool sign_ext) {
+  Frame& fr = st_.frames[ptr.frameno];
+  const char* extra = write ? " write to" : " read from";
+  if (!ptr.var.is_const()) {
+    int64_t lo = ptr.off + off + ptr.var.smin, hi = ptr.off + off + ptr.var.smax;
+    if (ptr.var.smin < -kMaxVarOff || ptr.var.smax > kMaxVarOff || lo < -isa::kStackSize ||
+        hi + size > 0)
+      return fail(fmt("invalid variable-offset%s stack R%d var_off=%s off=%d size=%d", extra, regno,
+                      ptr.var.var.str().c_str(), ptr.off + off, size));
+    max_stack_[fr.subprog] = std::max<int32_t>(max_stack_[fr.subprog], static_cast<int32_t>(-lo));
+    for (int64_t t = lo; t < hi + size; ++t) {
+      int i = static_cast<int>((-t - 1) / 8), k = static_cast<int>(t + (i + 1) * 8);
+      StackSlot& sl = fr.slot(i);
+      if (write) {
+        if (sl.is_spill()) sl.bytes.fill(SlotType::kMisc);
+        sl.bytes[k] = SlotType::kMisc;
+      } else if (sl.bytes[k] == SlotType::kInvalid && !opts_.allow_uninit_stack) {
+        return fail(fmt("invalid variable-offset read from stack R%d var_off=%s off=%d size=%d",
+                        regno, ptr.var.var.str().c_str(), ptr.off + off, size),
+                    "write every byte of the stack buffer before reading it");
+      }
+    }
+    if (!write && value_reg >= 0) reg(value_reg) = Reg::scalar(Scalar::unknown_bytes(size));
+    return true;
+  }
+  const int64_t t0 = ptr.off + off + static_cast<int64_t>(ptr.var.const_value());
+  if (t0 < -isa::kStackSize || t0 + size > 0)
+    return fail(fmt("invalid%s stack R%d off=%d size=%d", extra, regno, static_cast<int>(t0), size),
+                "the stack is the 512 bytes below r10: offsets from -512 to -1");
+  if (t0 % size != 0)
+    return fail(fmt("misaligned stack access off %s+%d+%d size %d", ptr.var.var.str().c_str(),
+                    ptr.off, off, size));
+  const int t = static_cast<int>(t0);
+  max_stack_[fr.subprog] = std::max(max_stack_[fr.subprog], -t);
+  const int i = (-t - 1) / 8, k0 = t + (i + 1) * 8;
+  StackSlot& sl = fr.slot(i);
+  if (write) {
+    if (size == 8 && stored) {
+      sl.spilled = *stored;
+      sl.bytes.fill(SlotType::kSpill);
+      return true;
+    }
+    if (stored && stored->is_pointer()) return fail("invalid size of register spill");
+    bool zero = stored && stored->type == RegType::kScalar && stored->var.is_const() &&
+                stored->var.const_value() == 0;
+    if (sl.is_spill()) {
+      // Partially overwriting a spill: a scalar keeps its bytes as misc, a pointer is gone.
+      for (auto& b : sl.bytes) b = SlotType::kMisc;
+      sl.spilled = Reg{};
+    }
+    for (int k = k0; k < k0 + size; ++k) sl.bytes[k] = zero ? SlotType::kZero : SlotType::kMisc;
+    return true;
+  }
+  Reg out;
+  if (sl.is_spill()) {
+    if (size == 8) {
+      out = sl.spilled;
+    } else if (sl.spilled.type != RegType::kScalar) {
+      return fail("invalid size of register fill");
+    } else if (k0 == 0) {
+      Scalar v = sl.spilled.var;
+      v.truncate(size);
+      out = Reg::scalar(v);
+    } else {
+      out = Reg::scalar(Scalar::unknown_bytes(size));
+    }
+  } else {
+    bool all_zero = true;
+    for (int k = k0; k < k0 + size; ++k) {
+      SlotType b = sl.bytes[k];
+      if (b == SlotType::kInvalid && !opts_.allow_uninit_stack)
+        return fail(fmt("invalid read from stack off %d+%d size %d", t, k - k0, size),
+                    "write every byte of the stack variable before reading it (e.g. "
+                    "__builtin_memset)");
+      if (b != SlotType::kZero) all_zero = false;
+    }
+    out = all_zero ? Reg::constant(0) : Reg::scalar(Scalar::unknown_bytes(size));
+  }
+  if (value_reg >= 0) {
+    if (sign_ext && out.type == RegType::kScalar && size < 8) out.var.sext(size * 8);
+    reg(value_reg) = out;
+  }
+  return true;
+}
+
+// Region [0, mem_size) accessed at ptr.off + off + var, `size` bytes.
+static bool region_ok(Engine& e, const Reg& ptr, int regno, int off, int64_t size,
+                      uint32_t mem_size, const char* what_fmt) {
+  const int64_t base = static_cast<int64_t>(ptr.off) + off;
+  const Scalar& v = ptr.var;
+  auto msg = [&](int64_t at) {
+    return fmt(what_fmt, mem_size, static_cast<int>(at), static_cast<int>(size));
+  };
+  if (v.smin < 0 && (v.smin == std::numeric_limits<int64_t>::min() || v.smin + base < 0)) {
+    if (!v.is_const())
+      return e.fail(
+          fmt("R%d min value is negative, either use unsigned index or 'var &= const'", regno),
+          "the index can be negative here; check it with an unsigned comparison first");
+  }
+  int64_t lo = base + (v.is_const() ? static_cast<int64_t>(v.const_value()) : v.smin);
+  if (lo < 0 || lo + size > mem_size) {
+    return e.fail(
+        msg(lo) + (v.is_const()
+                       ? ""
+                       : fmt("\nR%d min value is outside of the allowed memory range", regno)),
+        "the access is past the end (or before the start) of the object");
+  }
+  if (!v.is_const()) {
+    if (v.umax >= static_cast<uint64_t>(kMaxVarOff))
+      return e.fail(
+          fmt("R%d unbounded memory access, make sure to bounds check any such access", regno),
+          "compare the index against the object's size before using it");
+    int64_t hi = base + static_cast<int64_t>(v.umax);
+    if (hi + size > mem_size)
+      return e.fail(msg(hi) + fmt("\nR%d max value is outside of the allowed memory range", regno),
+                    "the largest possible index reaches past the end; tighten the bounds check");
+  }
+  return true;
+}
+
+bool Engine::check_mem_access(int regno, int off, int size, bool write, int value_reg,
+                              bool sign_ext, const Reg* stored) {
+  Reg ptr = reg(regno);
+  const std::string rn = "R" + std::to_string(regno);
+  if (ptr.type == RegType::kNotInit) return check_reg_read(regno);
+  if (ptr.type == RegType::kScalar || ptr.maybe_null) {
+    std::string hint = ptr.maybe_null
+                           ? "check the pointer against NULL before dereferencing it"
+                           : "only pointers can be dereferenced; this register holds a number";
+    return fail(rn + " invalid mem access '" + reg_type_name(ptr) + "'", hint);
+  }
+  auto set_value = [&](Reg r) {
+    if (value_reg < 0) return;
+    if (sign_ext && r.type == RegType::kScalar && size < 8) r.var.sext(size * 8);
+    reg(value_reg) = r;
+  };
+  switch (ptr.type) {
+    case RegType::kStack:
+      return check_stack_access(ptr, regno, off, size, write, value_reg, stored, sign_ext);
+    case RegType::kCtx: {
+      if (!ptr.var.is_const() || ptr.var.const_value() != 0)
+        return fail("variable ctx access var_off=" + ptr.var.var.str() + " disallowed");
+      if (ptr.off != 0)
+        return fail(fmt("dereference of modified ctx ptr R%d off=%d disallowed", regno, ptr.off),
+                    "load ctx fields through the original ctx pointer (r1 at entry)");
+      if (write && stored && stored->is_pointer() && prog_.type != platform::ProgType::kSyscall)
+        return fail(rn + " leaks addr into ctx");
+      auto res = platform::check_ctx_access(*pinfo_, off, size, write);
+      if (!res.ok())
+        return fail(res.error.empty() ? fmt("invalid bpf_context access off=%d size=%d", off, size)
+                                      : res.error,
+                    "this program type's context has no field of that size at that offset");
+      if (write) return true;
+      Reg v;
+      switch (res.access->kind) {
+        case platform::FieldKind::kScalar:
+          v = Reg::scalar(Scalar::unknown_bytes(size));
+          break;
+        case platform::FieldKind::kPktData:
+          v = Reg::pointer(RegType::kPacket);
+          break;
+        case platform::FieldKind::kPktEnd:
+          v = Reg::pointer(RegType::kPacketEnd);
+          break;
+        case platform::FieldKind::kPktMeta:
+          v = Reg::pointer(RegType::kPacketMeta);
+          break;
+        case platform::FieldKind::kPtrOrNull:
+          v = Reg::pointer(RegType::kBtfId);
+          v.maybe_null = true;
+          v.id = new_id();
+          break;
+      }
+      set_value(v);
+      return true;
+    }
+    case RegType::kPacket:
+    case RegType::kPacketMeta: {
+      if (write && !pinfo_->packet_write)
+        return fail("cannot write into packet", "this program type may only read packet data");
+      if (ptr.var.smin < 0)
+        return fail(
+            fmt("R%d min value is negative, either use unsigned index or 'var &= const'", regno));
+      if (ptr.var.umax + ptr.off + off > 0xffff)
+        return fail(fmt("R%d offset is outside of the packet", regno));
+      int total = ptr.off + off;
+      if (total < 0 || total + size > ptr.range) {
+        return fail(fmt("invalid access to packet, off=%d size=%d, R%d(id=%u,off=%d,r=%d)", total,
+                        size, regno, ptr.id, total, ptr.range),
+                    "compare the packet pointer (plus the bytes you read) against data_end before "
+                    "reading");
+      }
+      if (opts_.strict_alignment && (2 + total + ptr.var.var.value) % size != 0)
+        return fail(fmt("misaligned packet access off %d+%s+%d+%d size %d", 2,
+                        ptr.var.var.str().c_str(), ptr.off, off, size));
+      set_value(Reg::scalar(Scalar::unknown_bytes(size)));
+      return true;
+    }
+    case RegType::kMapValue: {
+      const MapInfo* m = map_of(ptr);
+      if (!m) return fail("invalid map reference");
+      if (write && (m->flags & platform::kFRdonlyProg))
+        return fail(fmt("write into map forbidden, value_size=%d off=%d size=%d", m->value_size,
+                        ptr.off + off, size));
+      if (!write && (m->flags & platform::kFWronlyProg))
+        return fail(fmt("read from map forbidden, value_size=%d off=%d size=%d", m->value_size,
+                        ptr.off + off, size));
+      if (!region_ok(*this, ptr, regno, off, size, m->value_size,
+                     "invalid access to map value, value_size=%u off=%d size=%d"))
+        return false;
+      if (m->spin_lock_off >= 0 && ptr.var.is_const()) {
+        int64_t a = ptr.off + off + static_cast<int64_t>(ptr.var.const_value());
+        if (a < m->spin_lock_off + 4 && a + size > m->spin_lock_off)
+          return fail("bpf_spin_lock cannot be accessed directly by load/store");
+      }
+      if (m->timer_off >= 0 && ptr.var.is_const()) {
+        int64_t a = ptr.off + off + static_cast<int64_t>(ptr.var.const_value());
+        if (a < m->timer_off + 16 && a + size > m->timer_off)
+          return fail("bpf_timer cannot be accessed directly by load/store");
+      }
+      set_value(Reg::scalar(Scalar::unknown_bytes(size)));
+      return true;
+    }
+    case RegType::kMapKey: {
+      const MapInfo* m = map_of(ptr);
+      if (!m) return fail("invalid map reference");
+      if (write) return fail(rn + " cannot write into map_key");
+      if (!region_ok(*this, ptr, regno, off, size, m->key_size,
+                     "invalid access to map key, key_size=%u off=%d size=%d"))
+        return false;
+      set_value(Reg::scalar(Scalar::unknown_bytes(size)));
+      return true;
+    }
+    case RegType::kMem: {
+      if (write && ptr.rdonly) return fail(rn + " cannot write into " + reg_type_name(ptr));
+      if (!region_ok(*this, ptr, regno, off, size, ptr.mem_size,
+                     "invalid access to memory, mem_size=%u off=%d size=%d"))
+        return false;
+      set_value(Reg::scalar(Scalar::unknown_bytes(size)));
+      return true;
+    }
+    default:
+      return fail(rn + " invalid mem access '" + reg_type_name(ptr) + "'");
+  }
+}
+
+bool Engine::do_load(const Insn& insn) {
+  if (!check_reg_read(insn.src)) return false;
+  if (insn.dst == isa::kFramePointer) return fail("frame pointer is read only");
+  bool sx = isa::op_info(insn.opcode).kind == isa::OpKind::Ldxsx;
+  return check_mem_access(insn.src, insn.off, isa::size_bytes(insn.opcode), false, insn.dst, sx);
+}
+
+bool Engine::do_store(const Insn& insn) {
+  const bool stx = isa::op_info(insn.opcode).kind == isa::OpKind::Stx;
+  if (!check_reg_read(insn.dst)) return false;
+  Reg value;
+  if (stx) {
+    if (!check_reg_read(insn.src)) return false;
+    value = reg(insn.src);
+  } else {
+    value = Reg::constant(static_cast<uint64_t>(static_cast<int64_t>(insn.imm)));
+    if (reg(insn.dst).type == RegType::kCtx && prog_.type != platform::ProgType::kSyscall)
+      return fail("BPF_ST stores into R" + std::to_string(insn.dst) + " ctx is not allowed");
+  }
+  int size = isa::size_bytes(insn.opcode);
+  if (value.type == RegType::kScalar && size < 8) value.var.truncate(size);
+  return check_mem_access(insn.dst, insn.off, size, true, -1, false, &value);
+}
+
+bool Engine::do_atomic(const Insn& insn) {
+  const int size = isa::size_bytes(insn.opcode);
+  if (size != 4 && size != 8) return fail("invalid atomic operand size");
+  if (!check_reg_read(insn.src) || !check_reg_read(insn.dst)) return false;
+  const int32_t op = insn.imm;
+  const bool fetch = op & isa::kAtomicFetch;
+  const bool cmpxchg = op == isa::kAtomicCmpxchg;
+  switch (op & ~isa::kAtomicFetch) {
+    case isa::kAtomicAdd:
+    case isa::kAtomicOr:
+    case isa::kAtomicAnd:
+    case isa::kAtomicXor:
+    case isa::kAtomicXchg & ~isa::kAtomicFetch:
+    case isa::kAtomicCmpxchg & ~isa::kAtomicFetch:
+      break;
+    default:
+      return fail(fmt("BPF_ATOMIC uses invalid atomic opcode %02x", op));
+  }
+  if (cmpxchg && !check_reg_read(0)) return false;
+  if (reg(insn.src).is_pointer())
+    return fail("R" + std::to_string(insn.src) + " leaks addr into mem");
+  if (cmpxchg && reg(0).is_pointer()) return fail("R0 leaks addr into mem");
+  const Reg& d = reg(insn.dst);
+  if (d.type == RegType::kCtx || d.is_pkt())
+    return fail(fmt("BPF_ATOMIC stores into R%d %s is not allowed", insn.dst, reg_type_name(d)));
+  // Read then write the location (the read proves it is initialised).
+  int load_into = cmpxchg ? 0 : (fetch ? insn.src : -1);
+  Reg tmp_src = reg(insn.src);
+  if (!check_mem_access(insn.dst, insn.off, size, false, load_into, false)) return false;
+  if (load_into >= 0 && reg(load_into).type != RegType::kScalar) reg(load_into) = Reg::unknown();
+  Reg unknown = Reg::scalar(Scalar::unknown_bytes(size));
+  return check_mem_access(insn.dst, insn.off, size, true, -1, false, &unknown) ||
+         (void(tmp_src), false);
+}
+
+bool Engine::do_lddw(const Insn& insn, const Insn& next) {
+  Reg& d = reg(insn.dst);
+  switch (insn.src) {
+    case 0:
+      d = Reg::constant(isa::lddw_imm64(insn, next));
+      return true;
+    case isa::kPseudoMapFd:
+    case isa::kPseudoMapIdx:
+    case isa::kPseudoMapValue:
+    case isa::kPseudoMapIdxValue: {
+      if (insn.imm < 0 || insn.imm >= static_cast<int32_t>(prog_.maps.size()))
+        return fail(fmt("fd %d is not pointing to valid bpf_map", insn.imm));
+      const MapInfo& m = prog_.maps[insn.imm];
+      if (insn.src == isa::kPseudoMapFd || insn.src == isa::kPseudoMapIdx) {
+        d = Reg::pointer(RegType::kConstMapPtr);
+        d.map = insn.imm;
+        return true;
+      }
+      if (static_cast<uint32_t>(next.imm) >= m.value_size)
+        return fail(fmt("invalid access to map value pointer, value_size=%u off=%u", m.value_size,
+                        static_cast<uint32_t>(next.imm)));
+      d = Reg::pointer(RegType::kMapValue);
+      d.map = insn.imm;
+      d.off = next.imm;
+      return true;
+    }
+    case isa::kPseudoFunc:
+      d = Reg::pointer(RegType::kFunc);
+      d.subprog = pc_ + insn.imm + 1;
+      return true;
+    case isa::kPseudoBtfId:
+      d = Reg::pointer(RegType::kBtfId);
+      return true;
+    default:
+      return fail("invalid BPF_LD_IMM insn");
+  }
+}
+
+bool Engine::do_ld_abs(const Insn& insn) {
+  if (!pinfo_->ld_abs)
+    return fail("BPF_LD_[ABS|IND] instructions not allowed for this program type");
+  if (st_.lock_id) return fail("BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region");
+  if (!st_.refs.empty()) return fail("BPF_LD_[ABS|IND] cannot be mixed with socket references");
+  if (!check_reg_read(6)) return false;
+  if (reg(6).type != RegType::kCtx)
+    return fail("at the time of BPF_LD_ABS|IND R6 != pointer to skb");
+  if (isa::op_info(insn.opcode).kind == isa::OpKind::LdInd && !check_reg_read(insn.src))
+    return false;
+  for (int r = 1; r <= 5; ++r) reg(r) = Reg{};
+  reg(0) = Reg::scalar(Scalar::unknown_bytes(isa::size_bytes(insn.opcode)));
+  return true;
+}
+
+}  // namespace bombus::verifier

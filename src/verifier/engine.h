@@ -1,0 +1,118 @@
+// Internal: the exploration engine shared by the verifier's .cc files (engine.cc drives paths and
+// pruning, check_alu.cc / check_mem.cc / check_call.cc are the per-instruction transfer
+// functions, cfg.cc the structural pass). Not part of the public API.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "platform/helper_protos.h"
+#include "platform/program_types.h"
+#include "verifier/state.h"
+#include "verifier/verifier.h"
+
+namespace bombus::verifier {
+
+// Result of the structural pass (cfg.cc).
+struct CfgInfo {
+  std::vector<uint32_t> subprog_starts;  // sorted, [0] == 0
+  std::vector<int> subprog_of;           // insn -> subprog index
+  std::vector<bool> prune_point;
+  std::vector<bool> reachable;
+};
+// Checks jumps, lddw pairs, opcodes, subprogram boundaries and reachability. On failure sets
+// *error / *error_insn and returns false.
+bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error_insn);
+// Kernel-log rendering of one instruction ("r0 = *(u32 *)(r1 +4)").
+std::string insn_text(const std::vector<isa::Insn>& insns, size_t pc);
+
+struct Checkpoint {
+  State st;
+  int insn = 0;
+  int branches = 0;  // live paths below this checkpoint; 0 = fully explored
+  Checkpoint* parent = nullptr;
+};
+
+class Engine {
+ public:
+  Engine(const Program& prog, const Options& opts, Report& rep);
+  void run();
+
+  // --- shared by the transfer functions ---
+  bool fail(std::string msg, std::string hint = {});
+  Reg& reg(int r) { return st_.reg(r); }
+  bool check_reg_read(int r);
+  uint32_t new_id() { return ++id_gen_; }
+  void mark_unknown(Reg& r) { r = Reg::unknown(); }
+  const MapInfo* map_of(const Reg& r) const;
+
+  bool do_alu(const isa::Insn& insn);
+  bool do_load(const isa::Insn& insn);
+  bool do_store(const isa::Insn& insn);
+  bool do_atomic(const isa::Insn& insn);
+  bool do_lddw(const isa::Insn& insn, const isa::Insn& next);
+  bool do_ld_abs(const isa::Insn& insn);
+  // Memory access through `r` at fixed offset `off` of `size` bytes; `value_reg` receives the
+  // loaded value for reads (or is the stored register for writes, -1 for immediates).
+  bool check_mem_access(int regno, int off, int size, bool write, int value_reg, bool sign_ext,
+                        const Reg* stored = nullptr);
+  // A helper argument: `size` bytes of readable (or writable) memory behind register regno.
+  bool check_helper_mem(int regno, uint64_t size, bool write, bool zero_ok);
+  bool check_stack_access(const Reg& ptr, int regno, int off, int size, bool write, int value_reg,
+                          const Reg* stored, bool sign_ext);
+  bool do_helper_call(const isa::Insn& insn);
+  bool do_subprog_call(const isa::Insn& insn);
+  bool do_exit();
+  void clear_pkt_pointers();
+  void release_ref(uint32_t ref);
+  bool setup_callback(int target, int kind, const Reg args[5], bool async);
+
+  const Program& prog_;
+  const Options& opts_;
+  Report& rep_;
+  const platform::ProgTypeInfo* pinfo_ = nullptr;
+  CfgInfo cfg_;
+  State st_;
+  int pc_ = 0;
+  bool jumped_ = false;                       // the current instruction set pc_ itself
+  std::vector<int32_t> max_stack_;            // per subprog: deepest byte touched (positive)
+  std::vector<std::vector<int>> call_edges_;  // subprog -> called subprogs
+  std::string scratch_;  // registers changed by the current insn, for the level-1 log
+
+ private:
+  struct Pending {
+    State st;
+    int insn;
+    int from;
+    Checkpoint* parent;
+  };
+  bool step();
+  bool do_jump(const isa::Insn& insn);
+  bool is_pruned();
+  void finish_path();
+  bool pop_path();
+  void push_branch(State st, int insn);
+  void log_insn(int pc);
+  void log_line_info(int pc);
+  bool check_return_value();
+  void find_equal_scalars(const Reg& known);
+  void mark_ptr_or_null(uint32_t id, bool is_null);
+  void mark_pkt_range(const Reg& pkt, int32_t new_range);
+  bool pointer_compare(const isa::Insn& insn, Reg& a, Reg& b, State& taken, State& fall);
+  bool finalize_stack_depth();
+
+  bool done_ = false;
+  std::vector<bool> branch_seen_;
+  std::string pending_log_;  // written after the current insn's line (path switches)
+  uint32_t id_gen_ = 0;
+  Checkpoint* parent_ = nullptr;
+  std::vector<std::vector<std::unique_ptr<Checkpoint>>> explored_;
+  std::vector<Pending> stack_;
+  uint64_t cur_states_ = 0;
+  size_t line_idx_ = 0;
+  int last_line_pc_ = -1;
+};
+
+}  // namespace bombus::verifier

@@ -1,0 +1,332 @@
+// Control transfer: conditional jumps (scalar refinement on both edges, null checks propagated by
+// id, packet ranges learned from comparisons with data_end and shared by id), and exits (return
+// to the caller frame or callback re-entry, return-value ranges, leaked references and locks).
+#include <cstdio>
+
+#include "verifier/engine.h"
+
+namespace bombus::verifier {
+
+using isa::Insn;
+
+namespace {
+
+bool jmp_cmp(uint8_t opcode, Cmp* out) {
+  switch (opcode & 0xf0) {
+    case 0x10:
+      *out = Cmp::kEq;
+      return true;
+    case 0x20:
+      *out = Cmp::kGt;
+      return true;
+    case 0x30:
+      *out = Cmp::kGe;
+      return true;
+    case 0x40:
+      *out = Cmp::kSet;
+      return true;
+    case 0x50:
+      *out = Cmp::kNe;
+      return true;
+    case 0x60:
+      *out = Cmp::kSgt;
+      return true;
+    case 0x70:
+      *out = Cmp::kSge;
+      return true;
+    case 0xa0:
+      *out = Cmp::kLt;
+      return true;
+    case 0xb0:
+      *out = Cmp::kLe;
+      return true;
+    case 0xc0:
+      *out = Cmp::kSlt;
+      return true;
+    case 0xd0:
+      *out = Cmp::kSle;
+      return true;
+    default:
+      return false;
+  }
+}
+
+template <typename F>
+void for_each_reg(State& st, F&& f) {
+  for (auto& fr : st.frames) {
+    for (auto& r : fr.regs) f(r);
+    for (auto& sl : fr.stack)
+      if (sl.is_spill()) f(sl.spilled);
+  }
+}
+
+}  // namespace
+
+void Engine::find_equal_scalars(const Reg& known) {
+  if (known.type != RegType::kScalar || known.id == 0) return;
+  for_each_reg(st_, [&](Reg& r) {
+    if (r.type == RegType::kScalar && r.id == known.id) r.var = known.var;
+  });
+}
+
+void Engine::mark_ptr_or_null(uint32_t id, bool is_null) {
+  if (id == 0) return;
+  for_each_reg(st_, [&](Reg& r) {
+    if (!r.maybe_null || r.id != id || r.type == RegType::kScalar) return;
+    if (is_null) {
+      r = Reg::constant(0);
+    } else {
+      r.maybe_null = false;
+      // Packet-range sharing needs the id; other pointers no longer do.
+      if (!r.is_pkt() && r.ref_obj_id == 0) r.id = 0;
+    }
+  });
+  if (is_null) {
+    // A null result holds no reference.
+    for (size_t i = 0; i < st_.refs.size(); ++i)
+      if (st_.refs[i].id == id) {
+        st_.refs.erase(st_.refs.begin() + i);
+        break;
+      }
+  }
+}
+
+void Engine::mark_pkt_range(const Reg& pkt, int32_t new_range) {
+  if (new_range <= 0) return;
+  for_each_reg(st_, [&](Reg& r) {
+    if (r.type == pkt.type && r.id == pkt.id) r.range = std::max(r.range, new_range);
+  });
+}
+
+bool Engine::do_jump(const Insn& insn) {
+  const auto kind = isa::op_info(insn.opcode).kind;
+  if (kind == isa::OpKind::Ja || kind == isa::OpKind::Jal) {
+    int32_t delta = kind == isa::OpKind::Jal ? insn.imm : insn.off;
+    pc_ = pc_ + 1 + delta;
+    jumped_ = true;
+    return true;
+  }
+  Cmp op;
+  if (!jmp_cmp(insn.opcode, &op)) return fail("invalid jump opcode");
+  const bool is32 = isa::insn_class(insn.opcode) == isa::kClassJmp32;
+  const bool x = kind == isa::OpKind::JccX;
+  if (!check_reg_read(insn.dst)) return false;
+  if (x && !check_reg_read(insn.src)) return false;
+  const int target = pc_ + 1 + insn.off;
+  Reg imm_reg = Reg::constant(is32 ? static_cast<uint32_t>(insn.imm)
+                                   : static_cast<uint64_t>(static_cast<int64_t>(insn.imm)));
+  Reg a = reg(insn.dst);
+  Reg b = x ? reg(insn.src) : imm_reg;
+  auto& fact = rep_.facts[pc_];
+  auto record = [&](int taken) {
+    // -2: never recorded. Otherwise 1/0 while consistent, -1 once both seen.
+    if (fact.branch == -1 && !branch_seen_[pc_])
+      fact.branch = static_cast<int8_t>(taken);
+    else if (fact.branch != taken)
+      fact.branch = -1;
+    branch_seen_[pc_] = true;
+  };
+
+  State fall = st_;
+  State taken = st_;
+  int decided = -1;  // 1: always taken, 0: never taken
+
+  if (a.type == RegType::kScalar && b.type == RegType::kScalar) {
+    decided = branch_taken(a.var, b.var, op, is32);
+    if (decided < 0) {
+      auto apply = [&](State& s, Cmp c) {
+        Reg& ra = s.reg(insn.dst);
+        Reg rb = x ? s.reg(insn.src) : imm_reg;
+        refine(ra.var, rb.var, c, is32);
+        if (x) s.reg(insn.src).var = rb.var;
+        bool empty = ra.var.is_empty() || rb.var.is_empty();
+        if (!empty) {
+          State saved = std::move(st_);
+          st_ = std::move(s);
+          find_equal_scalars(st_.reg(insn.dst));
+          if (x) find_equal_scalars(st_.reg(insn.src));
+          s = std::move(st_);
+          st_ = std::move(saved);
+        }
+        return !empty;
+      };
+      bool t_ok = apply(taken, op);
+      bool f_ok = apply(fall, negate(op));
+      if (!t_ok && !f_ok)
+        decided = 0;  // cannot happen for sound inputs; keep the fall-through
+      else if (!t_ok)
+        decided = 0;
+      else if (!f_ok)
+        decided = 1;
+    }
+  } else if (!is32 && (op == Cmp::kEq || op == Cmp::kNe) &&
+             ((a.is_pointer() && b.type == RegType::kScalar && b.var.is_const() &&
+               b.var.const_value() == 0) ||
+              (b.is_pointer() && a.type == RegType::kScalar && a.var.is_const() &&
+               a.var.const_value() == 0))) {
+    const Reg& p = a.is_pointer() ? a : b;
+    if (!p.maybe_null) {
+      decided = op == Cmp::kEq ? 0 : 1;  // a valid pointer is never NULL
+    } else {
+      State& null_side = op == Cmp::kEq ? taken : fall;
+      State& nonnull_side = op == Cmp::kEq ? fall : taken;
+      State saved = std::move(st_);
+      st_ = std::move(null_side);
+      mark_ptr_or_null(p.id, true);
+      null_side = std::move(st_);
+      st_ = std::move(nonnull_side);
+      mark_ptr_or_null(p.id, false);
+      nonnull_side = std::move(st_);
+      st_ = std::move(saved);
+    }
+  } else if (!is32 && a.is_pointer() && b.is_pointer()) {
+    // Packet pointer against its end: learn how many bytes are known to be in bounds.
+    const Reg* pkt = nullptr;
+    Cmp rel = op;  // relation "pkt rel end"
+    bool ok_pair = false;
+    if (a.type == RegType::kPacket && b.type == RegType::kPacketEnd)
+      pkt = &a, ok_pair = true;
+    else if (b.type == RegType::kPacket && a.type == RegType::kPacketEnd)
+      pkt = &b, rel = flip(op), ok_pair = true;
+    else if (a.type == RegType::kPacketMeta && b.type == RegType::kPacket)
+      pkt = &a, ok_pair = true;
+    else if (b.type == RegType::kPacketMeta && a.type == RegType::kPacket)
+      pkt = &b, rel = flip(op), ok_pair = true;
+    if (ok_pair && pkt->var.smin >= 0 && pkt->var.umax <= 0xffff && pkt->off >= 0) {
+      int32_t r = pkt->off;
+      State* in_bounds = nullptr;
+      switch (rel) {
+        case Cmp::kGt:
+          in_bounds = &fall;
+          break;  // pkt > end false: pkt <= end
+        case Cmp::kGe:
+          in_bounds = &fall;
+          break;  // pkt < end
+        case Cmp::kLt:
+          in_bounds = &taken;
+          break;
+        case Cmp::kLe:
+          in_bounds = &taken;
+          break;
+        default:
+          break;
+      }
+      if (in_bounds) {
+        State saved = std::move(st_);
+        st_ = std::move(*in_bounds);
+        mark_pkt_range(*pkt, r);
+        *in_bounds = std::move(st_);
+        st_ = std::move(saved);
+      }
+    }
+  }
+
+  if (decided == 1) {
+    record(1);
+    st_ = std::move(taken);
+    pc_ = target;
+    jumped_ = true;
+    return true;
+  }
+  if (decided == 0) {
+    record(0);
+    st_ = std::move(fall);
+    return true;
+  }
+  fact.branch = -1;
+  branch_seen_[pc_] = true;
+  push_branch(std::move(taken), target);
+  st_ = std::move(fall);
+  return true;
+}
+
+bool Engine::check_return_value() {
+  const Reg& r0 = st_.reg(0);
+  int32_t lo = 0, hi = 0;
+  bool ranged = false;
+  using platform::ProgType;
+  switch (prog_.type) {
+    case ProgType::kCgroupSkb:
+    case ProgType::kCgroupSock:
+    case ProgType::kCgroupSockAddr:
+    case ProgType::kCgroupDevice:
+    case ProgType::kCgroupSysctl:
+    case ProgType::kCgroupSockopt:
+    case ProgType::kSkLookup:
+      lo = 0, hi = 1, ranged = true;
+      break;
+    default:
+      break;
+  }
+  if (!ranged) return true;
+  if (r0.type != RegType::kScalar)
+    return fail(std::string("At program exit the register R0 is not a known value (") +
+                reg_type_name(r0) + ")");
+  if (r0.var.smin < lo || r0.var.smax > hi) {
+    std::string has = r0.var.is_const() ? "smin=" + std::to_string(r0.var.smin) +
+                                              " smax=" + std::to_string(r0.var.smax)
+                                        : "unknown scalar value";
+    return fail("At program exit the register R0 has " + has + " should have been in [" +
+                    std::to_string(lo) + ", " + std::to_string(hi) + "]",
+                "this program type gives meaning only to return values in that range");
+  }
+  return true;
+}
+
+bool Engine::do_exit() {
+  Frame& fr = st_.cur();
+  if (st_.lock_id != 0)
+    return fail("bpf_spin_unlock is missing",
+                "every path from bpf_spin_lock must reach bpf_spin_unlock before exit or calls");
+  if (!check_reg_read(0)) return false;
+  if (st_.frames.size() > 1) {
+    Reg r0 = st_.reg(0);
+    if (fr.callback) {
+      if (r0.type != RegType::kScalar)
+        return fail("At callback return the register R0 is not a known value (" +
+                    std::string(reg_type_name(r0)) + ")");
+      if (r0.var.smin < fr.ret_min || r0.var.smax > fr.ret_max) {
+        std::string has = r0.var.is_const() ? "smin=" + std::to_string(r0.var.smin) +
+                                                  " smax=" + std::to_string(r0.var.smax)
+                                            : "unknown scalar value";
+        return fail("At callback return the register R0 has " + has + " should have been in [" +
+                    std::to_string(fr.ret_min) + ", " + std::to_string(fr.ret_max) + "]");
+      }
+    }
+    if (r0.type == RegType::kStack && r0.frameno == static_cast<int>(st_.frames.size()) - 1)
+      return fail("cannot return stack pointer to the caller frame");
+    if (fr.async) {
+      finish_path();
+      pop_path();
+      jumped_ = true;
+      return true;
+    }
+    int callsite = fr.callsite;
+    bool callback = fr.callback;
+    st_.frames.pop_back();
+    if (callback) {
+      // Re-enter the helper call: the callback may run again with the state it left behind.
+      pc_ = callsite;
+      jumped_ = true;
+      return true;
+    }
+    for (int r = 1; r <= 5; ++r) st_.reg(r) = Reg{};
+    st_.reg(0) = r0;
+    pc_ = callsite + 1;
+    jumped_ = true;
+    return true;
+  }
+  if (!st_.refs.empty()) {
+    return fail("Unreleased reference id=" + std::to_string(st_.refs[0].id) +
+                    " alloc_insn=" + std::to_string(st_.refs[0].insn),
+                "every bpf_ringbuf_reserve result must reach bpf_ringbuf_submit or "
+                "bpf_ringbuf_discard on every path");
+  }
+  if (!check_return_value()) return false;
+  finish_path();
+  pop_path();
+  jumped_ = true;
+  return true;
+}
+
+}  // namespace bombus::verifier

@@ -1,0 +1,216 @@
+// State comparison (the pruning rule: an explored state covers the current one when every
+// register and stack byte it relied on is at least as general, with ids mapped consistently) and
+// the kernel-log rendering of registers and stack slots.
+#include "verifier/state.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <utility>
+
+namespace bombus::verifier {
+namespace {
+
+// old id -> cur id must be a consistent mapping for the pruning argument to hold.
+class IdMap {
+ public:
+  bool check(uint32_t old_id, uint32_t cur_id) {
+    if (old_id == 0) return true;
+    if (cur_id == 0) return false;
+    for (auto& [o, c] : map_) {
+      if (o == old_id) return c == cur_id;
+      if (c == cur_id) return false;
+    }
+    map_.emplace_back(old_id, cur_id);
+    return true;
+  }
+
+ private:
+  std::vector<std::pair<uint32_t, uint32_t>> map_;
+};
+
+bool reg_subsumes(const Reg& o, const Reg& c, IdMap& ids) {
+  if (o.type == RegType::kNotInit) return true;  // never read on any explored continuation
+  if (o.type != c.type) return false;
+  if (o.type == RegType::kScalar) return o.var.contains(c.var) && ids.check(o.id, c.id);
+  if (o.maybe_null != c.maybe_null || o.off != c.off || o.map != c.map || o.frameno != c.frameno ||
+      o.ringbuf != c.ringbuf || o.rdonly != c.rdonly || o.mem_size != c.mem_size ||
+      o.subprog != c.subprog)
+    return false;
+  if (!o.var.contains(c.var)) return false;
+  if (o.is_pkt() && o.range > c.range) return false;
+  return ids.check(o.id, c.id) && ids.check(o.ref_obj_id, c.ref_obj_id);
+}
+
+bool is_zero_spill(const StackSlot& s) {
+  return s.is_spill() && s.spilled.type == RegType::kScalar && s.spilled.var.is_const() &&
+         s.spilled.var.const_value() == 0;
+}
+
+bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids) {
+  static const StackSlot kEmpty{};
+  for (size_t i = 0; i < o.stack.size(); ++i) {
+    const StackSlot& os = o.stack[i];
+    const StackSlot& cs = i < c.stack.size() ? c.stack[i] : kEmpty;
+    if (os.is_spill()) {
+      if (!cs.is_spill() || !reg_subsumes(os.spilled, cs.spilled, ids)) {
+        // A spilled unknown scalar covers misc bytes too.
+        if (!(os.spilled.type == RegType::kScalar && os.spilled.var.is_unbounded() &&
+              cs.bytes[0] != SlotType::kInvalid && !cs.is_spill()))
+          return false;
+      }
+      continue;
+    }
+    for (int k = 0; k < 8; ++k) {
+      SlotType ob = os.bytes[k], cb = cs.bytes[k];
+      if (ob == SlotType::kInvalid || ob == SlotType::kSpill) continue;
+      if (ob == SlotType::kMisc) {
+        if (cb == SlotType::kMisc || cb == SlotType::kZero) continue;
+        if (cb == SlotType::kSpill && cs.spilled.type == RegType::kScalar) continue;
+        return false;
+      }
+      if (ob == SlotType::kZero) {
+        if (cb == SlotType::kZero || is_zero_spill(cs)) continue;
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool state_subsumes(const State& o, const State& c) {
+  if (o.frames.size() != c.frames.size() || o.refs.size() != c.refs.size()) return false;
+  if ((o.lock_id != 0) != (c.lock_id != 0) || o.lock_off != c.lock_off || o.lock_map != c.lock_map)
+    return false;
+  IdMap ids;
+  for (size_t f = 0; f < o.frames.size(); ++f) {
+    const Frame& of = o.frames[f];
+    const Frame& cf = c.frames[f];
+    if (of.callsite != cf.callsite || of.callback != cf.callback) return false;
+    for (int r = 0; r < 11; ++r)
+      if (!reg_subsumes(of.regs[r], cf.regs[r], ids)) return false;
+    if (!stack_subsumes(of, cf, ids)) return false;
+  }
+  for (size_t i = 0; i < o.refs.size(); ++i)
+    if (!ids.check(o.refs[i].id, c.refs[i].id)) return false;
+  return true;
+}
+
+bool state_equal(const State& a, const State& b) {
+  return state_subsumes(a, b) && state_subsumes(b, a);
+}
+
+const char* reg_type_name(const Reg& r) {
+  switch (r.type) {
+    case RegType::kNotInit:
+      return "?";
+    case RegType::kScalar:
+      return "scalar";
+    case RegType::kCtx:
+      return r.maybe_null ? "ctx_or_null" : "ctx";
+    case RegType::kConstMapPtr:
+      return r.maybe_null ? "map_ptr_or_null" : "map_ptr";
+    case RegType::kMapValue:
+      return r.maybe_null ? "map_value_or_null" : "map_value";
+    case RegType::kMapKey:
+      return "map_key";
+    case RegType::kStack:
+      return "fp";
+    case RegType::kPacket:
+      return "pkt";
+    case RegType::kPacketMeta:
+      return "pkt_meta";
+    case RegType::kPacketEnd:
+      return "pkt_end";
+    case RegType::kMem:
+      if (r.ringbuf) return r.maybe_null ? "ringbuf_mem_or_null" : "ringbuf_mem";
+      return r.maybe_null ? "mem_or_null" : (r.rdonly ? "rdonly_mem" : "mem");
+    case RegType::kFunc:
+      return "func";
+    case RegType::kBtfId:
+      return r.maybe_null ? "ptr_or_null_" : "ptr_";
+  }
+  return "?";
+}
+
+std::string reg_str(const Reg& r) {
+  char buf[64];
+  if (r.type == RegType::kScalar) {
+    if (r.var.is_const()) {
+      std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(r.var.const_value()));
+      return buf;
+    }
+    std::string s = "scalar(";
+    if (r.id) s += "id=" + std::to_string(r.id) + (r.var.is_unbounded() ? "" : ",");
+    return s + r.var.bounds_str() + ")";
+  }
+  if (r.type == RegType::kStack && r.var.is_const() && r.var.const_value() == 0) {
+    std::snprintf(buf, sizeof buf, "fp%d", r.off);
+    return buf;
+  }
+  std::string s = reg_type_name(r);
+  s += '(';
+  std::string inner;
+  auto add = [&](const std::string& x) {
+    if (!inner.empty()) inner += ',';
+    inner += x;
+  };
+  if (r.id) add("id=" + std::to_string(r.id));
+  if (r.ref_obj_id) add("ref_obj_id=" + std::to_string(r.ref_obj_id));
+  if (r.off) add("off=" + std::to_string(r.off));
+  if (r.is_pkt()) add("r=" + std::to_string(r.range));
+  if (r.mem_size && r.type == RegType::kMem) add("sz=" + std::to_string(r.mem_size));
+  if (!r.var.is_const() || r.var.const_value() != 0) {
+    std::string b = r.var.bounds_str();
+    if (!b.empty()) add(b);
+  }
+  return s + inner + ')';
+}
+
+std::string state_str(const State& s, bool only_frame_top) {
+  std::string out;
+  size_t first = only_frame_top ? s.frames.size() - 1 : 0;
+  for (size_t f = first; f < s.frames.size(); ++f) {
+    const Frame& fr = s.frames[f];
+    if (s.frames.size() > 1)
+      out += (out.empty() ? "" : " ") + std::string("frame") + std::to_string(f) + ":";
+    for (int r = 0; r < 11; ++r) {
+      if (fr.regs[r].type == RegType::kNotInit) continue;
+      if (!out.empty()) out += ' ';
+      out += "R" + std::to_string(r) + "=" + reg_str(fr.regs[r]);
+    }
+    for (size_t i = 0; i < fr.stack.size(); ++i) {
+      const StackSlot& sl = fr.stack[i];
+      if (sl.bytes == std::array<SlotType, 8>{}) continue;
+      out += " fp-" + std::to_string((i + 1) * 8) + "=";
+      if (sl.is_spill()) {
+        out += reg_str(sl.spilled);
+        continue;
+      }
+      for (int k = 7; k >= 0; --k) {
+        switch (sl.bytes[k]) {
+          case SlotType::kInvalid:
+            out += '?';
+            break;
+          case SlotType::kMisc:
+            out += 'm';
+            break;
+          case SlotType::kZero:
+            out += '0';
+            break;
+          case SlotType::kSpill:
+            out += 'r';
+            break;
+        }
+      }
+    }
+  }
+  if (!s.refs.empty()) {
+    out += " refs=";
+    for (size_t i = 0; i < s.refs.size(); ++i) out += (i ? "," : "") + std::to_string(s.refs[i].id);
+  }
+  return out;
+}
+
+}  // namespace bombus::verifier

@@ -1,0 +1,112 @@
+// Abstract machine state in the kernel's model: typed registers (scalars with bounds, pointers
+// with fixed + variable offset, id, range, nullability), stack slots per call frame (spilled
+// registers and per-byte misc/zero/invalid marks), acquired references and the held spin lock.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "verifier/scalar.h"
+
+namespace bombus::verifier {
+
+enum class RegType : uint8_t {
+  kNotInit,
+  kScalar,
+  kCtx,
+  kConstMapPtr,
+  kMapValue,
+  kMapKey,
+  kStack,
+  kPacket,
+  kPacketMeta,
+  kPacketEnd,
+  kMem,
+  kFunc,
+  kBtfId,
+};
+
+struct Reg {
+  RegType type = RegType::kNotInit;
+  bool maybe_null = false;
+  bool ringbuf = false;  // kMem from ringbuf_reserve
+  bool rdonly = false;
+  int8_t frameno = 0;       // kStack: whose frame
+  int32_t off = 0;          // pointers: fixed offset
+  Scalar var;               // scalar value, or the pointer's variable offset
+  uint32_t id = 0;          // null-check / packet-range / linked-scalar identity
+  uint32_t ref_obj_id = 0;  // acquired reference this pointer belongs to
+  int32_t range = 0;        // packet: bytes past the pointer known to be before data_end
+  int32_t map = -1;         // map index for map pointers, keys and values
+  uint32_t mem_size = 0;    // kMem: size of the region
+  int32_t subprog = -1;     // kFunc: target insn
+
+  bool is_pointer() const { return type != RegType::kNotInit && type != RegType::kScalar; }
+  bool is_pkt() const { return type == RegType::kPacket || type == RegType::kPacketMeta; }
+  static Reg scalar(const Scalar& s) {
+    Reg r;
+    r.type = RegType::kScalar;
+    r.var = s;
+    return r;
+  }
+  static Reg unknown() { return scalar(Scalar::unknown()); }
+  static Reg constant(uint64_t v) { return scalar(Scalar::constant(v)); }
+  static Reg pointer(RegType t) {
+    Reg r;
+    r.type = t;
+    r.var = Scalar::constant(0);
+    return r;
+  }
+};
+
+enum class SlotType : uint8_t { kInvalid, kSpill, kMisc, kZero };
+
+struct StackSlot {                  // 8 bytes at [-(i+1)*8, -i*8) of a frame
+  std::array<SlotType, 8> bytes{};  // byte k is at offset -(i+1)*8 + k
+  Reg spilled;                      // valid when all bytes are kSpill
+  bool is_spill() const { return bytes[0] == SlotType::kSpill && bytes[7] == SlotType::kSpill; }
+};
+
+struct Frame {
+  std::array<Reg, 11> regs;
+  std::vector<StackSlot> stack;      // grows on demand, index 0 is closest to the frame pointer
+  int callsite = -1;                 // insn of the call that created this frame
+  int subprog = 0;                   // index into the subprogram table
+  bool callback = false;             // a helper-invoked callback (return value is checked)
+  bool async = false;                // timer callback: never returns into the caller
+  int32_t ret_min = 0, ret_max = 0;  // callback return range
+  StackSlot& slot(int i) {
+    if (static_cast<int>(stack.size()) <= i) stack.resize(i + 1);
+    return stack[i];
+  }
+};
+
+struct RefState {
+  uint32_t id = 0;
+  int insn = 0;
+};
+
+struct State {
+  std::vector<Frame> frames;
+  std::vector<RefState> refs;
+  uint32_t lock_id = 0;  // 0: no spin lock held; else the map-value pointer id/map identity
+  int32_t lock_off = 0;
+  int32_t lock_map = -1;
+
+  Frame& cur() { return frames.back(); }
+  const Frame& cur() const { return frames.back(); }
+  Reg& reg(int r) { return frames.back().regs[r]; }
+};
+
+// Does `old` (a state whose every continuation was verified safe, or is being) cover `cur`?
+bool state_subsumes(const State& old, const State& cur);
+// Exact equality (loop detection).
+bool state_equal(const State& a, const State& b);
+
+const char* reg_type_name(const Reg& r);  // kernel spelling: "scalar", "map_value_or_null", ...
+std::string reg_str(const Reg& r);        // "scalar(umax=255,var_off=(0x0; 0xff))", "fp-8", ...
+std::string state_str(const State& s, bool only_frame_top = false);
+
+}  // namespace bombus::verifier

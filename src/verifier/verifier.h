@@ -1,0 +1,77 @@
+// The verifier's public face: a Program value in, a Report value out. verify() runs the kernel's
+// model of eBPF safety (CFG check, then abstract interpretation over every path with state
+// pruning) and records the verdict, the kernel-style log and per-instruction facts the engines
+// use afterwards (reachability, constant branches, zero-extension). It never throws and never
+// touches the loader: the caller describes maps and line info as plain data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/insn.h"
+#include "platform/uapi.h"
+
+namespace bombus::verifier {
+
+struct MapInfo {
+  platform::MapType type = platform::MapType::kArray;
+  uint32_t key_size = 4, value_size = 8, max_entries = 1, flags = 0;
+  std::string name;
+  int32_t spin_lock_off = -1;  // offset of struct bpf_spin_lock in the value, -1 if none
+  int32_t timer_off = -1;      // offset of struct bpf_timer in the value, -1 if none
+  int32_t inner_map = -1;      // map-in-map: index (in Program::maps) of the inner template
+};
+
+// BTF line info: the C source line that produced the instructions starting at `insn`.
+struct LineInfo {
+  uint32_t insn = 0;
+  std::string file;
+  uint32_t line = 0, col = 0;
+  std::string text;
+};
+
+// lddw map references are pseudo forms whose imm is an index into `maps` (map[idx:N], or the
+// fd form whose imm is treated the same way).
+struct Program {
+  std::string name;
+  std::vector<isa::Insn> insns;
+  platform::ProgType type = platform::ProgType::kSocketFilter;
+  std::vector<MapInfo> maps;
+  bool gpl = false;
+  std::vector<LineInfo> lines;  // sorted by insn
+};
+
+struct Options {
+  int log_level = 0;  // 0: none, 1: kernel level 1 (branch states), 2: every state
+  uint64_t insn_limit = 1'000'000;
+  bool strict_alignment = false;  // BPF_F_STRICT_ALIGNMENT
+  // The kernel lets CAP_PERFMON programs read uninitialised stack; bombus refuses by default.
+  bool allow_uninit_stack = false;
+};
+
+// Per-instruction facts after successful verification (index = insn index).
+struct InsnFacts {
+  bool reachable = false;
+  int8_t branch = -1;        // conditional jumps: 1 always taken, 0 never, -1 both seen
+  bool zext_needed = false;  // 32-bit result whose upper half a later reader relies on
+};
+
+struct Report {
+  bool accepted = false;
+  std::string error;    // kernel wording, e.g. "R1 invalid mem access 'scalar'"
+  int error_insn = -1;  // instruction the error refers to (-1: whole program)
+  std::string hint;     // bombus's own plain-language suggestion, may be empty
+  std::string log;      // the verifier log at Options::log_level (error and stats line last)
+  uint64_t insns_processed = 0;
+  uint64_t verification_time_ns = 0;
+  uint64_t total_states = 0, peak_states = 0, max_states_per_insn = 0, mark_read = 0;
+  std::vector<uint32_t> subprog_starts;  // insn index of each function, [0] == 0
+  std::vector<uint32_t> stack_depth;     // bytes per function
+  std::vector<InsnFacts> facts;          // sized like the program once the CFG check passes
+  std::string stats_line() const;        // "processed N insns (limit ...) ... mark_read R"
+};
+
+Report verify(const Program& prog, const Options& opts = {});
+
+}  // namespace bombus::verifier
