@@ -1,0 +1,117 @@
+// The eBPF JIT: compiles a program's *resolved* instructions (no lddw pseudo forms left, see
+// vm/abi.h) into native x86-64 code and runs it under the same calling convention as the
+// interpreter: r1 = context pointer, r10 = top of a 512-byte stack per call frame, helpers are
+// plain C functions taken from a table indexed by helper id, helper state is the thread's
+// vm::RunState. Code is held in ExecMemory (never writable and executable at once).
+//
+// compile() checks structure it depends on (opcodes, registers, jump and call targets, helper
+// ids present in the table) and reports problems with the instruction index; it does not verify
+// safety: the JIT runs what it is given, like the kernel's JIT runs verified code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "isa/insn.h"
+#include "jit/exec_memory.h"
+#include "vm/abi.h"
+
+namespace bombus::jit {
+
+struct JitOptions {
+  // Helper implementations indexed by helper id; a null entry means "no such helper" (a call to
+  // it is a compile error; callx to it is a runtime fault).
+  std::span<const vm::HelperFn> helpers;
+  // Constant blinding for untrusted programs: immediates never appear verbatim in the code.
+  bool blind_constants = false;
+  uint64_t blind_seed = 0;  // 0: random per compile
+  // Check RunState::stop after every helper call (a helper can ask the program to stop).
+  bool check_stop = true;
+  // Use BMI2 shlx/shrx/sarx when the CPU has it.
+  bool use_bmi2 = true;
+  // Tail-call and packet-data hooks, copied into the RunState of every run (see vm/abi.h).
+  // tail_call_target must return a `const jit::JitProgram*` for this engine.
+  vm::EngineHooks hooks;
+  std::string name;  // program name, for error locations
+};
+
+// Why a run ended early (reported by JitProgram::run_checked).
+enum class Fault : uint32_t {
+  kNone = 0,
+  kCallDepth = 1,      // more than 8 nested bpf-to-bpf frames
+  kBadCallx = 2,       // callx to an id with no helper
+  kFellOffEnd = 3,     // control reached past the last instruction
+  kBadTailTarget = 4,  // the tail-call hook returned something that is not a JitProgram
+};
+
+// State shared by the generated code and the C++ run() wrapper during one run. Layout is
+// fixed: the generated code addresses the fields by offset.
+struct JitRunCtx {
+  vm::RunState* rs = nullptr;  // +0
+  uint64_t saved_rsp = 0;      // +8   native stack pointer of the main frame (for unwinding)
+  uint32_t depth = 0;          // +16  bpf-to-bpf frames in use
+  uint32_t fault = 0;          // +20  Fault
+  uint64_t fault_insn = 0;     // +24
+  uint32_t pkt_fail = 0;       // +32  set by a failed LD_ABS/LD_IND (the run ends with r0 = 0)
+  uint32_t pad = 0;
+};
+
+// Entry point: r1 = ctx, r2 = ctx_len, every other register 0 (like the interpreter).
+using JitFn = uint64_t (*)(void* ctx, uint64_t ctx_len, JitRunCtx* rc);
+
+class JitProgram {
+ public:
+  // Runs once with a fresh RunState (ctx, program = this, runtime, cpu, hooks) made current;
+  // returns r0. Faults (call depth over 8, callx to an unknown helper, a bad tail-call target,
+  // running off the end) are Errc::kRuntime errors naming the instruction.
+  Result<uint64_t> run(void* ctx, size_t ctx_len = 0, void* runtime = nullptr,
+                       uint32_t cpu = 0) const;
+  // The fast path: like run() without error reporting (a fault returns 0).
+  uint64_t call(void* ctx, size_t ctx_len = 0) const;
+  // Runs inside the caller's RunState (which this makes current and fills with ctx/hooks).
+  uint64_t call(void* ctx, size_t ctx_len, vm::RunState& state, JitRunCtx& rc) const;
+
+  // Raw entry point: state must already be current (vm::RunScope), rc->rs point at it and
+  // rc->depth be 1.
+  JitFn entry() const { return entry_; }
+  // Where a tail call into this program jumps (frame already set up, registers kept).
+  const void* tail_entry() const { return tail_entry_; }
+
+  std::span<const uint8_t> code() const { return mem_->bytes(); }
+  // Native code offset of each eBPF instruction; size = insn count + 1 (last = end of body).
+  // The second half of an lddw has the offset of the next instruction.
+  std::span<const uint32_t> insn_offsets() const { return offsets_; }
+  std::span<const isa::Insn> insns() const { return insns_; }
+  // Start indices of the subprograms (0 = main), sorted.
+  std::span<const uint32_t> functions() const { return functions_; }
+  const std::string& name() const { return name_; }
+
+ public:
+  static constexpr uint32_t kMagic = 0x6a697462;  // tells a JitProgram from other engine images
+
+ private:
+  friend class Compiler;
+  JitProgram() = default;
+
+  uint32_t magic_ = kMagic;  // first member: read through an untyped engine-image pointer
+  std::unique_ptr<ExecMemory> mem_;
+  JitFn entry_ = nullptr;
+  const void* tail_entry_ = nullptr;
+  vm::EngineHooks hooks_;
+  std::vector<uint32_t> offsets_;
+  std::vector<isa::Insn> insns_;
+  std::vector<uint32_t> functions_;
+  std::vector<vm::HelperFn> helpers_;  // copy the code reads for callx
+  std::string name_;
+
+  friend const void* jit_tail_lookup(JitRunCtx* rc, uint64_t map, uint64_t index);
+};
+
+Result<std::unique_ptr<JitProgram>> compile(std::span<const isa::Insn> resolved,
+                                            const JitOptions& options);
+
+}  // namespace bombus::jit

@@ -1,0 +1,392 @@
+// The x86-64 JIT driver: structural checks, subprogram discovery, frames (prologues and
+// epilogues), the per-instruction dispatch, out-of-line fault/stop stubs, and final placement of
+// the code in executable memory.
+#include "jit/x64/compiler.h"
+
+#include <cstddef>
+#include <cstring>
+
+#include "vm/abi.h"
+
+namespace bombus::jit {
+
+using asmjit::Label;
+
+namespace {
+constexpr int kOffRs = offsetof(JitRunCtx, rs);
+constexpr int kOffSavedRsp = offsetof(JitRunCtx, saved_rsp);
+constexpr int kOffDepth = offsetof(JitRunCtx, depth);
+constexpr int kOffFault = offsetof(JitRunCtx, fault);
+constexpr int kOffFaultInsn = offsetof(JitRunCtx, fault_insn);
+constexpr int kFrame = isa::kStackSize + 8;  // + 8 keeps rsp 16-byte aligned at calls
+constexpr size_t kMaxInsns = 1u << 20;
+
+const ax::Gp kRegs[isa::kNumRegs] = {ax::rax, ax::rdi, ax::rsi, ax::rdx, ax::rcx, ax::r8,
+                                     ax::rbx, ax::r13, ax::r14, ax::r15, ax::rbp};
+
+bool is_jump_kind(isa::OpKind k) {
+  return k == isa::OpKind::Ja || k == isa::OpKind::Jal || k == isa::OpKind::JccK ||
+         k == isa::OpKind::JccX;
+}
+bool writes_dst(isa::OpKind k) {
+  using K = isa::OpKind;
+  return k == K::AluK || k == K::AluX || k == K::Neg || k == K::End || k == K::Bswap ||
+         k == K::Ldx || k == K::Ldxsx || k == K::Lddw;
+}
+}  // namespace
+
+const ax::Gp& host_reg(int r) {
+  return kRegs[r];
+}
+
+Compiler::Compiler(std::span<const isa::Insn> insns, const JitOptions& opts)
+    : insns_(insns), opts_(opts) {
+  uint64_t seed = opts.blind_seed;
+  if (seed == 0) seed = std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32);
+  rng_.seed(seed);
+  bmi2_ = opts.use_bmi2 && asmjit::CpuInfo::host().features().x86().hasBMI2();
+}
+
+Error Compiler::err(size_t pc, std::string msg) const {
+  Location loc;
+  loc.program = opts_.name;
+  loc.insn = static_cast<int64_t>(pc);
+  return make_error(Errc::kInvalid, "jit: " + std::move(msg), std::move(loc));
+}
+
+Status Compiler::check_structure() {
+  const size_t n = insns_.size();
+  if (n == 0) return err(0, "empty program");
+  if (n > kMaxInsns) return err(0, "program too large (" + std::to_string(n) + " insns)");
+  std::vector<bool> second_half(n, false);
+  for (size_t pc = 0; pc < n; ++pc) {
+    if (second_half[pc]) continue;
+    const isa::Insn& in = insns_[pc];
+    const isa::OpInfo& info = isa::op_info(in.opcode);
+    if (info.kind == isa::OpKind::kInvalid) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "invalid opcode 0x%02x", in.opcode);
+      return err(pc, buf);
+    }
+    if (in.dst > 10 || in.src > 10) return err(pc, "register number out of range");
+    if (writes_dst(info.kind) && in.dst == isa::kFramePointer) {
+      return err(pc, "frame pointer r10 is read-only");
+    }
+    if (info.kind == isa::OpKind::Lddw) {
+      if (pc + 1 >= n) return err(pc, "lddw is missing its second half");
+      if (in.src != 0)
+        return err(pc, "unresolved lddw pseudo form (src " + std::to_string(in.src) +
+                           "); resolve before jit");
+      second_half[pc + 1] = true;
+    }
+  }
+  for (size_t pc = 0; pc < n; ++pc) {
+    if (second_half[pc]) continue;
+    const isa::Insn& in = insns_[pc];
+    const isa::OpKind kind = isa::op_info(in.opcode).kind;
+    int64_t target = -1;
+    if (is_jump_kind(kind)) {
+      target = static_cast<int64_t>(pc) + 1 + (kind == isa::OpKind::Jal ? in.imm : in.off);
+    } else if (kind == isa::OpKind::Call) {
+      if (in.src == isa::kPseudoCall) {
+        target = static_cast<int64_t>(pc) + 1 + in.imm;
+      } else if (in.src == isa::kPseudoCallHelper) {
+        if (in.imm == vm::kHelperTailCall) {
+          // handled by the engine through EngineHooks::tail_call_target
+        } else if (in.imm < 0 || static_cast<size_t>(in.imm) >= opts_.helpers.size() ||
+                   opts_.helpers[in.imm] == nullptr) {
+          return err(pc, "call to unknown helper " + std::to_string(in.imm));
+        }
+      } else {
+        return err(pc, "kfunc calls are not supported by the jit");
+      }
+    }
+    if (target == -1) continue;
+    if (target < 0 || target >= static_cast<int64_t>(n)) {
+      return err(pc, "jump/call target " + std::to_string(target) + " out of range");
+    }
+    if (second_half[target]) {
+      return err(pc, "jump/call target " + std::to_string(target) + " is inside an lddw");
+    }
+  }
+  return {};
+}
+
+void Compiler::find_functions() {
+  const size_t n = insns_.size();
+  is_func_.assign(n, false);
+  is_func_[0] = true;
+  for (size_t pc = 0; pc < n; ++pc) {
+    const isa::Insn& in = insns_[pc];
+    if (isa::is_lddw(in)) {
+      ++pc;
+      continue;
+    }
+    if (in.opcode == 0x85 && in.src == isa::kPseudoCall) is_func_[pc + 1 + in.imm] = true;
+  }
+}
+
+Label Compiler::fault_stub(Fault f, size_t insn) {
+  for (const Stub& s : stubs_) {
+    if (s.fault == f && s.insn == insn) return s.label;
+  }
+  Label l = a_->newLabel();
+  stubs_.push_back({l, f, insn});
+  return l;
+}
+
+// Every frame (main or subprogram) has the same shape, so a tail call can replace the program
+// running in any frame and its exit still returns correctly.
+void Compiler::emit_push_frame() {
+  auto& a = *a_;
+  a.push(ax::rbp);
+  a.push(ax::rbx);
+  a.push(ax::r12);
+  a.push(ax::r13);
+  a.push(ax::r14);
+  a.push(ax::r15);
+  a.sub(ax::rsp, kFrame);
+}
+
+void Compiler::emit_main_prologue() {
+  auto& a = *a_;
+  emit_push_frame();
+  a.mov(ax::r12, ax::rdx);
+  a.mov(ax::qword_ptr(ax::r12, kOffSavedRsp), ax::rsp);
+  // r1 = ctx and r2 = ctx_len arrive in rdi/rsi; the other registers start at 0.
+  a.xor_(ax::eax, ax::eax);
+  a.xor_(ax::edx, ax::edx);
+  a.xor_(ax::ecx, ax::ecx);
+  a.xor_(ax::r8d, ax::r8d);
+  a.xor_(ax::ebx, ax::ebx);
+  a.xor_(ax::r13d, ax::r13d);
+  a.xor_(ax::r14d, ax::r14d);
+  a.xor_(ax::r15d, ax::r15d);
+  a.bind(tail_entry_);
+  a.lea(ax::rbp, ax::ptr(ax::rsp, isa::kStackSize));
+}
+
+void Compiler::emit_sub_prologue() {
+  auto& a = *a_;
+  emit_push_frame();
+  a.lea(ax::rbp, ax::ptr(ax::rsp, isa::kStackSize));
+  a.add(ax::dword_ptr(ax::r12, kOffDepth), 1);
+  a.cmp(ax::dword_ptr(ax::r12, kOffDepth), isa::kMaxCallFrames);
+}
+
+void Compiler::emit_pop_frame() {
+  auto& a = *a_;
+  a.add(ax::rsp, kFrame);
+  a.pop(ax::r15);
+  a.pop(ax::r14);
+  a.pop(ax::r13);
+  a.pop(ax::r12);
+  a.pop(ax::rbx);
+  a.pop(ax::rbp);
+  a.ret();
+}
+
+void Compiler::emit_epilogue_inline() {
+  a_->sub(ax::dword_ptr(ax::r12, kOffDepth), 1);
+  emit_pop_frame();
+}
+
+void Compiler::emit_after_helper() {
+  if (!opts_.check_stop) return;
+  auto& a = *a_;
+  a.mov(ax::r11, ax::qword_ptr(ax::r12, kOffRs));
+  a.cmp(ax::byte_ptr(ax::r11, offsetof(vm::RunState, stop)), 0);
+  a.jne(stop_stub_);
+}
+
+void Compiler::emit_stubs() {
+  auto& a = *a_;
+  a.align(asmjit::AlignMode::kCode, 16);
+  a.bind(stop_stub_);
+  a.mov(ax::rax, ax::qword_ptr(ax::r11, offsetof(vm::RunState, stop_value)));
+  a.jmp(unwind_);
+  a.bind(pkt_fail_);
+  a.xor_(ax::eax, ax::eax);
+  a.bind(unwind_);
+  a.mov(ax::rsp, ax::qword_ptr(ax::r12, kOffSavedRsp));
+  emit_pop_frame();
+  for (const Stub& s : stubs_) {
+    a.bind(s.label);
+    a.mov(ax::dword_ptr(ax::r12, kOffFault), static_cast<uint32_t>(s.fault));
+    a.mov(ax::qword_ptr(ax::r12, kOffFaultInsn), static_cast<int32_t>(s.insn));
+    a.xor_(ax::eax, ax::eax);
+    a.jmp(unwind_);
+  }
+}
+
+void Compiler::mov_imm64(const ax::Gp& dst, uint64_t value) {
+  auto& a = *a_;
+  if (!blinding()) {
+    a.mov(dst, value);
+    return;
+  }
+  const uint64_t key = rng_();
+  a.mov(dst, value ^ key);
+  a.mov(ax::r11, key);
+  a.xor_(dst, ax::r11);
+}
+
+void Compiler::load_imm_r11(int32_t imm, bool is64) {
+  auto& a = *a_;
+  if (!blinding()) {
+    if (is64) {
+      a.mov(ax::r11, static_cast<int64_t>(imm));
+    } else {
+      a.mov(ax::r11d, static_cast<uint32_t>(imm));
+    }
+    return;
+  }
+  const int32_t key = static_cast<int32_t>(rng_());
+  if (is64) {
+    // sext(imm ^ key) ^ sext(key) == sext(imm)
+    a.mov(ax::r11, static_cast<int64_t>(imm ^ key));
+    a.xor_(ax::r11, key);
+  } else {
+    a.mov(ax::r11d, static_cast<uint32_t>(imm ^ key));
+    a.xor_(ax::r11d, key);
+  }
+}
+
+Status Compiler::emit_insn(size_t pc) {
+  const isa::Insn& in = insns_[pc];
+  auto& a = *a_;
+  using K = isa::OpKind;
+  switch (isa::op_info(in.opcode).kind) {
+    case K::AluK:
+    case K::AluX:
+    case K::Neg:
+      return emit_alu(pc, in);
+    case K::End:
+    case K::Bswap:
+      return emit_end(pc, in);
+    case K::Ldx:
+      return emit_ldx(in, false);
+    case K::Ldxsx:
+      return emit_ldx(in, true);
+    case K::St:
+      return emit_st(in);
+    case K::Stx:
+      return emit_stx(in);
+    case K::Atomic:
+      return emit_atomic(pc, in);
+    case K::Lddw:
+      mov_imm64(host_reg(in.dst), isa::lddw_imm64(in, insns_[pc + 1]));
+      return {};
+    case K::LdAbs:
+    case K::LdInd:
+      return emit_ld_pkt(pc, in);
+    case K::Ja:
+    case K::Jal: {
+      const int64_t off = isa::op_info(in.opcode).kind == K::Jal ? in.imm : in.off;
+      if (off != 0) a.jmp(labels_[pc + 1 + off]);
+      return {};
+    }
+    case K::JccK:
+    case K::JccX:
+      return emit_jcc(pc, in);
+    case K::Call:
+      return emit_call(pc, in);
+    case K::Callx:
+      return emit_callx(pc, in);
+    case K::Exit:
+      emit_epilogue_inline();
+      return {};
+    case K::kInvalid:
+      break;
+  }
+  return err(pc, "unsupported instruction");
+}
+
+Result<std::unique_ptr<JitProgram>> Compiler::compile() {
+  BOMBUS_TRY(check_structure());
+  find_functions();
+  const size_t n = insns_.size();
+
+  code_.init(asmjit::Environment::host());
+  code_.setErrorHandler(&sink_);
+  ax::Assembler assembler(&code_);
+  a_ = &assembler;
+  auto& a = assembler;
+
+  labels_.resize(n);
+  func_entry_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    labels_[i] = a.newLabel();
+    if (is_func_[i]) func_entry_[i] = a.newLabel();
+  }
+  unwind_ = a.newLabel();
+  tail_entry_ = a.newLabel();
+  pkt_fail_ = a.newLabel();
+  stop_stub_ = a.newLabel();
+  offsets_.assign(n + 1, 0);
+
+  prog_.reset(new JitProgram());
+  prog_->helpers_.assign(opts_.helpers.begin(), opts_.helpers.end());
+  prog_->name_ = opts_.name;
+
+  bool prev_ends_flow = false;
+  for (size_t pc = 0; pc < n; ++pc) {
+    if (is_func_[pc]) {
+      if (pc != 0 && !prev_ends_flow) a.jmp(fault_stub(Fault::kFellOffEnd, pc - 1));
+      offsets_[pc] = static_cast<uint32_t>(a.offset());
+      a.bind(func_entry_[pc]);
+      if (pc == 0) {
+        emit_main_prologue();
+      } else {
+        emit_sub_prologue();
+        a.ja(fault_stub(Fault::kCallDepth, pc));
+      }
+      prog_->functions_.push_back(static_cast<uint32_t>(pc));
+    } else {
+      offsets_[pc] = static_cast<uint32_t>(a.offset());
+    }
+    a.bind(labels_[pc]);
+    const isa::Insn& in = insns_[pc];
+    BOMBUS_TRY(emit_insn(pc));
+    const isa::OpKind kind = isa::op_info(in.opcode).kind;
+    prev_ends_flow =
+        kind == isa::OpKind::Exit || kind == isa::OpKind::Ja || kind == isa::OpKind::Jal;
+    if (isa::is_lddw(in)) {
+      ++pc;
+      offsets_[pc] = static_cast<uint32_t>(a.offset());
+      a.bind(labels_[pc]);  // never a jump target (checked), bound so every label is bound
+    }
+    if (sink_.first != asmjit::kErrorOk) break;
+  }
+  offsets_[n] = static_cast<uint32_t>(a.offset());
+  if (!prev_ends_flow) a.jmp(fault_stub(Fault::kFellOffEnd, n - 1));
+  emit_stubs();
+  if (sink_.first != asmjit::kErrorOk) {
+    return make_error(Errc::kInvalid, "jit: code generation failed: " + sink_.message,
+                      Location{.program = opts_.name});
+  }
+
+  if (code_.flatten() != asmjit::kErrorOk || code_.resolveUnresolvedLinks() != asmjit::kErrorOk) {
+    return make_error(Errc::kInvalid, "jit: could not lay out code",
+                      Location{.program = opts_.name});
+  }
+  const size_t size = code_.codeSize();
+  auto mem = ExecMemory::create(size, [&](uint8_t* dst) -> Status {
+    if (code_.relocateToBase(reinterpret_cast<uint64_t>(dst)) != asmjit::kErrorOk) {
+      return make_error(Errc::kInvalid, "jit: relocation failed");
+    }
+    code_.copyFlattenedData(dst, size, asmjit::CopySectionFlags::kPadTargetBuffer);
+    return {};
+  });
+  if (!mem.ok()) return mem.error();
+  prog_->mem_ = std::move(mem).value();
+  prog_->entry_ = reinterpret_cast<JitFn>(const_cast<uint8_t*>(prog_->mem_->data()));
+  prog_->tail_entry_ = prog_->mem_->data() + code_.labelOffsetFromBase(tail_entry_);
+  prog_->hooks_ = opts_.hooks;
+  prog_->offsets_ = std::move(offsets_);
+  prog_->insns_.assign(insns_.begin(), insns_.end());
+  a_ = nullptr;
+  return std::move(prog_);
+}
+
+}  // namespace bombus::jit

@@ -1,0 +1,109 @@
+// Internal: the x86-64 code generator. One Compiler per compile() call; the work is split by
+// instruction class over compiler.cc (driver, frames, calls), emit_alu.cc and emit_mem.cc.
+//
+// Register mapping (System V): r0=rax r1=rdi r2=rsi r3=rdx r4=rcx r5=r8 (the helper argument
+// registers, so a helper call needs no moves), r6..r9 = rbx r13 r14 r15 (callee-saved: they
+// survive helper calls for free), r10 = rbp. Scratch: r9 r10 r11. r12 holds the JitRunCtx*.
+//
+// Frames: every function (main or subprogram) pushes rbp rbx r12 r13 r14 r15 and reserves
+// 512+8 bytes; rbp = top of the frame's 512-byte stack. One frame shape means a tail call can
+// replace the program in any frame. The main frame's rsp is saved in the JitRunCtx so a
+// stop/fault deep in a call chain can unwind.
+#pragma once
+
+#define ASMJIT_STATIC
+#include <asmjit/x86.h>
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "isa/insn.h"
+#include "jit/jit.h"
+
+namespace bombus::jit {
+
+namespace ax = asmjit::x86;
+
+class Compiler {
+ public:
+  Compiler(std::span<const isa::Insn> insns, const JitOptions& opts);
+  Result<std::unique_ptr<JitProgram>> compile();
+
+ private:
+  struct ErrorSink : asmjit::ErrorHandler {
+    asmjit::Error first = asmjit::kErrorOk;
+    std::string message;
+    void handleError(asmjit::Error err, const char* msg, asmjit::BaseEmitter*) override {
+      if (first == asmjit::kErrorOk) {
+        first = err;
+        message = msg;
+      }
+    }
+  };
+  struct Stub {
+    asmjit::Label label;
+    Fault fault;
+    size_t insn;
+  };
+
+  Status check_structure();
+  void find_functions();
+  Status emit_insn(size_t pc);
+  void emit_push_frame();
+  void emit_pop_frame();
+  void emit_main_prologue();
+  void emit_sub_prologue();
+  void emit_epilogue_inline();
+  void emit_stubs();
+
+  // emit_alu.cc
+  Status emit_alu(size_t pc, const isa::Insn& in);
+  void emit_divmod(const isa::Insn& in, bool is64, bool is_k, bool is_signed, bool is_mod);
+  void emit_shift(const isa::Insn& in, bool is64, bool is_k, int op);
+  Status emit_end(size_t pc, const isa::Insn& in);
+  // emit_mem.cc
+  Status emit_ldx(const isa::Insn& in, bool sign);
+  Status emit_st(const isa::Insn& in);
+  Status emit_stx(const isa::Insn& in);
+  Status emit_atomic(size_t pc, const isa::Insn& in);
+  Status emit_jcc(size_t pc, const isa::Insn& in);
+  Status emit_call(size_t pc, const isa::Insn& in);
+  Status emit_callx(size_t pc, const isa::Insn& in);
+  void emit_after_helper();
+  Status emit_tail_call(size_t pc);
+  Status emit_ld_pkt(size_t pc, const isa::Insn& in);
+
+  // Loads a (possibly blinded) 32-bit immediate, sign-extended to 64 bits, into r11.
+  void load_imm_r11(int32_t imm, bool is64);
+  void mov_imm64(const ax::Gp& dst, uint64_t value);
+  asmjit::Label fault_stub(Fault f, size_t insn);
+  Error err(size_t pc, std::string msg) const;
+  bool blinding() const { return opts_.blind_constants; }
+
+  std::span<const isa::Insn> insns_;
+  const JitOptions& opts_;
+  std::unique_ptr<JitProgram> prog_;
+  asmjit::CodeHolder code_;
+  ErrorSink sink_;
+  ax::Assembler* a_ = nullptr;
+  std::vector<asmjit::Label> labels_;      // per insn
+  std::vector<asmjit::Label> func_entry_;  // per insn (valid where is_func_)
+  std::vector<bool> is_func_;
+  std::vector<uint32_t> offsets_;
+  std::vector<Stub> stubs_;
+  asmjit::Label unwind_;      // rax = result; restores the main frame and returns
+  asmjit::Label stop_stub_;   // r11 = RunState*
+  asmjit::Label tail_entry_;  // body start for tail calls into this program
+  asmjit::Label pkt_fail_;    // a legacy packet load failed: end the run with r0 = 0
+  bool bmi2_ = false;
+  std::mt19937_64 rng_;
+};
+
+// Host register holding eBPF register r (0..10).
+const ax::Gp& host_reg(int r);
+
+}  // namespace bombus::jit
