@@ -108,6 +108,8 @@ Status parse_def(const MapsCtx& c, std::string_view map, uint32_t def_type, bool
                                std::string(btf::kind_name(p.kind())) + ", expected PTR");
       btf::Type target = c.btf.type(c.btf.skip_modifiers(p.ref()));
       *values_off = m.bit_offset / 8;
+      // Slots hold fds (programs or inner maps): 4-byte values unless given otherwise.
+      if (!has_value_size && out.btf_value_type_id == 0) out.value_size = 4;
       if (target.kind() == btf::Kind::kFuncProto) {
         if (out.type != MapType::kProgArray)
           return c.fail(map, "'values' of functions needs a prog array, not " +
