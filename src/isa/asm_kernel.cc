@@ -102,6 +102,8 @@ Status parse_atomic_call(Cursor& c, std::string_view fn, const Reg& lhs, Insn& i
   BOMBUS_TRY(c.expect("("));
   bool sx;
   BOMBUS_ASSIGN_OR_RETURN(uint8_t size, size_cast(c, &sx));
+  // llvm writes the 64-bit forms "atomic_fetch_add((u64 *)...)": the cast decides there.
+  if (!is64 && size == kSizeDW) is64 = true;
   if (sx || size != (is64 ? kSizeDW : kSizeW))
     return syntax(std::string(is64 ? "atomic64_" : "atomic_") + " operations need a " +
                   (is64 ? "u64" : "u32") + " pointer");
@@ -205,6 +207,7 @@ Status parse_assign(Cursor& c, const Reg& d, Line& line) {
         in.src = s.num;
         in.opcode = static_cast<uint8_t>(kClassLd | kModeInd | size);
         in.dst = 0;
+        if (c.accept("]")) return finish(c);  // llvm's "skb[r3]": offset 0
         BOMBUS_TRY(c.expect("+"));
       } else {
         in.opcode = static_cast<uint8_t>(kClassLd | kModeAbs | size);
