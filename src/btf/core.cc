@@ -52,7 +52,8 @@ std::string_view essential(std::string_view n) {
 
 std::string type_desc(const Btf& btf, uint32_t id) {
   Type t = btf.type(id);
-  std::string s = "[" + std::to_string(id) + "] ";
+  std::string s = "[";
+  s.append(std::to_string(id)).append("] ");
   switch (t.kind()) {
     case Kind::kStruct:
       s += "struct ";
@@ -68,10 +69,10 @@ std::string type_desc(const Btf& btf, uint32_t id) {
       s += "typedef ";
       break;
     default:
-      s += std::string(kind_name(t.kind())) + " ";
+      s.append(kind_name(t.kind())).append(" ");
       break;
   }
-  s += t.name().empty() ? std::string("(anon)") : std::string(t.name());
+  s.append(t.name().empty() ? std::string_view("(anon)") : t.name());
   return s;
 }
 
@@ -79,15 +80,17 @@ std::string spec_desc(const Spec& spec) {
   std::string s = type_desc(*spec.btf, spec.root_type_id);
   for (const Accessor& a : spec.acc) {
     if (!a.name.empty())
-      s += "." + std::string(a.name);
+      s.append(".").append(a.name);
     else if (&a != &spec.acc.front())
-      s += "[" + std::to_string(a.idx) + "]";
+      s.append("[").append(std::to_string(a.idx)).append("]");
   }
   s += " (";
-  for (size_t i = 0; i < spec.raw.size(); ++i) s += (i ? ":" : "") + std::to_string(spec.raw[i]);
-  s += " @ offset " + std::to_string(spec.bit_offset / 8);
-  if (spec.bit_offset % 8) s += "." + std::to_string(spec.bit_offset % 8);
-  return s + ")";
+  for (size_t i = 0; i < spec.raw.size(); ++i)
+    s.append(i ? ":" : "").append(std::to_string(spec.raw[i]));
+  s.append(" @ offset ").append(std::to_string(spec.bit_offset / 8));
+  if (spec.bit_offset % 8) s.append(".").append(std::to_string(spec.bit_offset % 8));
+  s.append(")");
+  return s;
 }
 
 // A zero-length array as the last member of a struct (index bounds do not apply).
@@ -633,12 +636,12 @@ Result<CoreResult> core_calculate(const Btf& local, const CoreRelo& relo, const 
     return out;
   }
   Type lt = local.type(relo.type_id);
-  if (lt.name().empty())
-    return relo_error(relo_idx, relo,
-                      "<" + std::string(relo_kind_name(relo.kind)) + "> " +
-                          type_desc(local, relo.type_id) +
-                          ": relocation doesn't support anonymous types",
-                      Errc::kUnsupported);
+  if (lt.name().empty()) {
+    std::string msg = "<";
+    msg.append(relo_kind_name(relo.kind)).append("> ").append(type_desc(local, relo.type_id));
+    msg.append(": relocation doesn't support anonymous types");
+    return relo_error(relo_idx, relo, std::move(msg), Errc::kUnsupported);
+  }
   std::string_view ess = essential(lt.name());
   Spec cand_spec, best_spec;
   size_t matched = 0;
