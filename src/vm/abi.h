@@ -35,9 +35,17 @@ struct PacketView {
 //    the context). Returning {nullptr, 0} makes every legacy packet load end the program with 0.
 using TailCallTargetFn = const void* (*)(uint64_t map, uint64_t index);
 using PacketDataFn = PacketView (*)(void* ctx);
+//  - call_function: runs the program's own function that starts at absolute instruction
+//    `target` (the value a resolved lddw BPF_PSEUDO_FUNC carries) with r1..r5 on a fresh frame,
+//    returning its r0. `program` is RunState::program of the run that asks. Helpers that take
+//    callbacks (bpf_loop, bpf_for_each_map_elem, bpf_timer, user_ringbuf_drain) use it; when null
+//    they fail with -EOPNOTSUPP. (Added by the runtime helper; engines fill it in.)
+using CallFunctionFn = uint64_t (*)(const void* program, uint64_t target, uint64_t r1, uint64_t r2,
+                                    uint64_t r3, uint64_t r4, uint64_t r5);
 struct EngineHooks {
   TailCallTargetFn tail_call_target = nullptr;
   PacketDataFn packet_data = nullptr;
+  CallFunctionFn call_function = nullptr;
 };
 
 // A span of host memory a checked engine lets a program touch (see memory_registry.h).
@@ -63,12 +71,22 @@ struct RunState {
   RunState* prev = nullptr;
 };
 
-RunState* current_run_state();
+namespace detail {
+// The innermost run of this thread (defined in abi.cc). initial-exec: the library is linked
+// statically, and the default model in PIC code costs a __tls_get_addr call per access.
+[[gnu::tls_model("initial-exec")]] extern constinit thread_local RunState* t_run_state;
+}  // namespace detail
+
+inline RunState* current_run_state() { return detail::t_run_state; }
+
 // RAII: makes `s` current for this thread while alive.
 class RunScope {
  public:
-  explicit RunScope(RunState& s);
-  ~RunScope();
+  explicit RunScope(RunState& s) : s_(s) {
+    s_.prev = detail::t_run_state;
+    detail::t_run_state = &s_;
+  }
+  ~RunScope() { detail::t_run_state = s_.prev; }
   RunScope(const RunScope&) = delete;
   RunScope& operator=(const RunScope&) = delete;
 

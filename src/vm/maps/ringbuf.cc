@@ -39,7 +39,7 @@ void* RingBuf::reserve(uint64_t size) {
     return nullptr;
   }
   uint8_t* rec = ring_ + (p & mask_);
-  uint32_t hdr[2] = {static_cast<uint32_t>(size) | kBusy, static_cast<uint32_t>((p & mask_) >> 12)};
+  uint32_t hdr[2] = {static_cast<uint32_t>(size) | kBusy, static_cast<uint32_t>((p & mask_) >> 3)};
   std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(rec))
       .store(hdr[0], std::memory_order_relaxed);
   std::memcpy(rec + 4, &hdr[1], 4);
@@ -54,7 +54,10 @@ void RingBuf::commit(void* sample, bool discard, uint64_t flags) {
   uint32_t len = a.load(std::memory_order_relaxed) & ~kBusy;
   if (discard) len |= kDiscard;
   a.store(len, std::memory_order_release);
-  if (!(flags & platform::kRbNoWakeup)) wake();
+  if (flags & platform::kRbNoWakeup) return;
+  uint8_t* ring = reinterpret_cast<uint8_t*>(hdr) - static_cast<size_t>(hdr[1]) * 8;
+  uint8_t* prod_page = ring - page_size();
+  wake(reinterpret_cast<uint32_t*>(prod_page + 64), reinterpret_cast<uint32_t*>(prod_page + 128));
 }
 
 long RingBuf::output(const void* data, uint64_t size, uint64_t flags) {
@@ -81,10 +84,12 @@ uint64_t RingBuf::query(uint64_t what) const {
   }
 }
 
-void RingBuf::wake() {
-  std::atomic_ref<uint32_t>(*wake_seq_).fetch_add(1, std::memory_order_release);
-  if (std::atomic_ref<uint32_t>(*waiters_).load(std::memory_order_acquire))
-    syscall(SYS_futex, wake_seq_, FUTEX_WAKE, 0x7fffffff, nullptr, nullptr, 0);
+void RingBuf::wake(uint32_t* wake_seq, uint32_t* waiters) {
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // pairs with wait()'s waiters increment
+  if (std::atomic_ref<uint32_t>(*waiters).load(std::memory_order_acquire)) {
+    std::atomic_ref<uint32_t>(*wake_seq).fetch_add(1, std::memory_order_release);
+    syscall(SYS_futex, wake_seq, FUTEX_WAKE, 0x7fffffff, nullptr, nullptr, 0);
+  }
 }
 
 bool RingBuf::wait(int timeout_ms) {

@@ -23,6 +23,9 @@ class RingBuf : public Map {
   void* reserve(uint64_t size);
   void submit(void* sample, uint64_t flags) { commit(sample, false, flags); }
   void discard(void* sample, uint64_t flags) { commit(sample, true, flags); }
+  // Commits a record given only its address (bpf_ringbuf_submit/discard do not name the map):
+  // the header's second word holds the record's offset in the ring in 8-byte units.
+  static void commit(void* sample, bool discard, uint64_t flags);
   long output(const void* data, uint64_t size, uint64_t flags);
   uint64_t query(uint64_t what) const;
 
@@ -54,8 +57,7 @@ class RingBuf : public Map {
   Status setup() override;
 
  private:
-  void commit(void* sample, bool discard, uint64_t flags);
-  void wake();
+  static void wake(uint32_t* wake_seq, uint32_t* waiters);
   std::atomic_ref<uint64_t> cons() const { return std::atomic_ref<uint64_t>(*cons_); }
   std::atomic_ref<uint64_t> prod() const { return std::atomic_ref<uint64_t>(*prod_); }
   uint64_t* cons_ = nullptr;
