@@ -104,6 +104,7 @@ Status parse_atomic_call(Cursor& c, std::string_view fn, const Reg& lhs, Insn& i
   BOMBUS_ASSIGN_OR_RETURN(uint8_t size, size_cast(c, &sx));
   // llvm writes the 64-bit forms "atomic_fetch_add((u64 *)...)": the cast decides there.
   if (!is64 && size == kSizeDW) is64 = true;
+  if (lhs.style == 'w' && is64) return syntax("64-bit atomics return in rN");
   if (sx || size != (is64 ? kSizeDW : kSizeW))
     return syntax(std::string(is64 ? "atomic64_" : "atomic_") + " operations need a " +
                   (is64 ? "u64" : "u32") + " pointer");
@@ -124,6 +125,34 @@ Status parse_atomic_call(Cursor& c, std::string_view fn, const Reg& lhs, Insn& i
   in.src = s.num;
   BOMBUS_TRY(c.expect(")"));
   return finish(c);
+}
+
+// llvm-objdump's exchange forms: "r2 = xchg_64(r1 + 0, r2)", "w0 = cmpxchg32_32(r10 - 8, w0, w1)".
+Status parse_llvm_xchg(Cursor& c, std::string_view fn, const Reg& lhs, Insn& in) {
+  const bool cmp = fn[0] == 'c';
+  const bool is64 = fn.substr(fn.size() - 3) == "_64";
+  if ((lhs.style == 'w') == is64)
+    return syntax(quote(fn) + " needs a " + (is64 ? "rN" : "wN") + " result");
+  in.opcode = static_cast<uint8_t>(kClassStx | kModeAtomic | (is64 ? kSizeDW : kSizeW));
+  in.imm = cmp ? kAtomicCmpxchg : kAtomicXchg;
+  BOMBUS_TRY(c.expect("("));
+  BOMBUS_ASSIGN_OR_RETURN(Reg base, kreg(c));
+  in.dst = base.num;
+  if (c.is("+") || c.is("-")) {
+    BOMBUS_ASSIGN_OR_RETURN(Num n, c.num());
+    BOMBUS_ASSIGN_OR_RETURN(in.off, to_off16(n));
+  }
+  BOMBUS_TRY(c.expect(","));
+  if (cmp) {
+    BOMBUS_ASSIGN_OR_RETURN(Reg r0, kreg(c));
+    if (r0.num != 0 || lhs.num != 0) return syntax("cmpxchg compares and returns in r0");
+    BOMBUS_TRY(c.expect(","));
+  }
+  BOMBUS_ASSIGN_OR_RETURN(Reg s, kreg(c));
+  if (!cmp && s.num != lhs.num) return syntax("xchg returns the old value in its source register");
+  in.src = s.num;
+  BOMBUS_TRY(c.expect(")"));
+  return c.finish();
 }
 
 // "map[id:N]", "map[id:N][0]+M", "map[idx:N]", "map[idx:N]+M", "subprog[+N]", "btf_id[N]+M".
@@ -253,10 +282,11 @@ Status parse_assign(Cursor& c, const Reg& d, Line& line) {
       return finish(c);
     }
     if (word.rfind("atomic_", 0) == 0 || word.rfind("atomic64_", 0) == 0) {
-      if (w) return syntax("atomic results are written to rN");
       in.dst = 0;
       return parse_atomic_call(c, word, d, in);
     }
+    if (word == "xchg_64" || word == "xchg32_32" || word == "cmpxchg_64" || word == "cmpxchg32_32")
+      return parse_llvm_xchg(c, word, d, in);
     if (word == "map" || word == "subprog" || word == "btf_id") {
       if (w) return syntax("64-bit loads write rN");
       return parse_pseudo(c, word, line);

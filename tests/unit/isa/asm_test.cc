@@ -145,6 +145,11 @@ TEST(Asm, KernelDialect) {
   EXPECT_INSN("r0 = *(u32 *)(r1 + 4)", I(0x61, 0, 1, 4, 0));
   EXPECT_INSN("lock *(u32 *)(r10 - 4) ^= w2", I(0xc3, 10, 2, -4, 0xa0));
   EXPECT_INSN("r0 = atomic_fetch_add((u64 *)(r10 - 8), r0)", I(0xdb, 10, 0, -8, 0x01));
+  EXPECT_INSN("w0 = atomic_fetch_and((u32 *)(r10 - 8), w0)", I(0xc3, 10, 0, -8, 0x51));
+  EXPECT_INSN("r2 = xchg_64(r1 + 0, r2)", I(0xdb, 1, 2, 0, 0xe1));
+  EXPECT_INSN("w3 = xchg32_32(r10 - 4, w3)", I(0xc3, 10, 3, -4, 0xe1));
+  EXPECT_INSN("r0 = cmpxchg_64(r10 - 8, r0, r1)", I(0xdb, 10, 1, -8, 0xf1));
+  EXPECT_INSN("w0 = cmpxchg32_32(r10 - 8, w0, w4)", I(0xc3, 10, 4, -8, 0xf1));
 }
 
 TEST(Asm, KernelDialectWideLoads) {
