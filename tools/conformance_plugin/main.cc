@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "conformance_env.h"
+#include "jit/jit.h"
 
 namespace {
 
@@ -40,9 +41,17 @@ Result<uint64_t> run(Engine engine, std::span<const bombus::isa::Insn> prog,
       return bombus::conformance::run_interp(prog, mem, false);
     case Engine::kChecked:
       return bombus::conformance::run_interp(prog, mem, true, kCheckedBudget);
-    case Engine::kJit:
-      return bombus::make_error(bombus::Errc::kUnsupported,
-                                "engine 'jit' is not built into this plugin yet");
+    case Engine::kJit: {
+      bombus::jit::JitOptions o;
+      o.helpers = bombus::conformance::helpers();
+      o.hooks = bombus::conformance::hooks();
+      auto jp = bombus::jit::compile(prog, o);
+      if (!jp.ok()) return jp.error();
+      bombus::conformance::t_packet = bombus::vm::PacketView{mem.data(), mem.size()};
+      auto r = (*jp)->run(mem.empty() ? nullptr : mem.data(), mem.size());
+      bombus::conformance::t_packet = {};
+      return r;
+    }
   }
   return bombus::make_error(bombus::Errc::kInvalid, "unknown engine");
 }
