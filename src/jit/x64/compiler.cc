@@ -201,7 +201,6 @@ void Compiler::emit_after_helper() {
 
 void Compiler::emit_stubs() {
   auto& a = *a_;
-  a.align(asmjit::AlignMode::kCode, 16);
   a.bind(stop_stub_);
   a.mov(ax::rax, ax::qword_ptr(ax::r11, offsetof(vm::RunState, stop_value)));
   a.jmp(unwind_);
@@ -222,7 +221,13 @@ void Compiler::emit_stubs() {
 void Compiler::mov_imm64(const ax::Gp& dst, uint64_t value) {
   auto& a = *a_;
   if (!blinding()) {
-    a.mov(dst, value);
+    if (value <= 0xffffffffu) {
+      a.mov(dst.r32(), static_cast<uint32_t>(value));  // 5 bytes, zero-extends
+    } else if (static_cast<int64_t>(value) >= INT32_MIN && static_cast<int64_t>(value) < 0) {
+      a.mov(dst, static_cast<int64_t>(value));  // sign-extended imm32
+    } else {
+      a.mov(dst, value);
+    }
     return;
   }
   const uint64_t key = rng_();

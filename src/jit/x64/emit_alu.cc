@@ -67,8 +67,10 @@ Status Compiler::emit_alu(size_t pc, const isa::Insn& in) {
     return err(pc, "invalid movsx offset " + std::to_string(in.off));
   }
   if (op == kMov && is_k && !blinding()) {
-    if (is64) {
+    if (is64 && in.imm < 0) {
       a.mov(d, static_cast<int64_t>(in.imm));
+    } else if (is64) {
+      a.mov(d.r32(), static_cast<uint32_t>(in.imm));  // shorter; zero-extends
     } else {
       a.mov(d, static_cast<uint32_t>(in.imm));
     }
