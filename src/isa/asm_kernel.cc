@@ -257,7 +257,7 @@ Status parse_assign(Cursor& c, const Reg& d, Line& line) {
   if (c.is("(")) {  // movsx: (s8)rS
     c.next();
     Token t = c.next();
-    int16_t bits = t.text == "s8" ? 8 : t.text == "s16" ? 16 : t.text == "s32" ? 32 : 0;
+    const int bits = t.text == "s8" ? 8 : t.text == "s16" ? 16 : t.text == "s32" ? 32 : 0;
     if (bits == 0 || (w && bits == 32))
       return syntax("expected (s8), (s16) or (s32) but found " + Cursor::describe(t));
     BOMBUS_TRY(c.expect(")"));
@@ -265,7 +265,7 @@ Status parse_assign(Cursor& c, const Reg& d, Line& line) {
     if (s.style != d.style) return syntax("register widths differ (mix of rN and wN)");
     in.opcode = static_cast<uint8_t>(alu_class | 0xb0 | kSrcX);
     in.src = s.num;
-    in.off = bits;
+    in.off = static_cast<int16_t>(bits);
     return finish(c);
   }
   if (c.peek().kind == Tok::kIdent) {

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "isa/flow.h"
+
 namespace bombus::isa {
 namespace {
 
@@ -66,19 +68,15 @@ Status Checker::run() {
     e.code = Errc::kTooBig;
     return e;
   }
-  second_half_.assign(p_.size(), false);
+  second_half_ = lddw_second_halves(p_);
   for (size_t i = 0; i < p_.size(); ++i) {
-    if (!is_lddw(p_[i])) continue;
-    if (i + 1 >= p_.size())
+    if (second_half_[i]) continue;
+    if (is_lddw(p_[i]) && i + 1 >= p_.size())
       return fail(i, "lddw at the end of the program is missing its second half");
-    second_half_[i + 1] = true;
-    ++i;
-  }
-  func_starts_.push_back(0);
-  for (size_t i = 0; i < p_.size(); ++i) {
     BOMBUS_TRY(check_insn(i));
-    if (is_lddw(p_[i])) ++i;
   }
+  // Every callee is in range now (check_insn), so these are exactly the call/subprog targets.
+  func_starts_ = function_entries(p_);
   return check_functions();
 }
 
@@ -142,7 +140,6 @@ Status Checker::check_lddw(size_t i) {
     return fail(i, "unrecognized bpf_ld_imm64 insn (second imm must be 0)");
   if (in.src == kPseudoFunc) {
     BOMBUS_TRY(target(i, in.imm, "subprog reference"));
-    func_starts_.push_back(static_cast<size_t>(static_cast<int64_t>(i) + in.imm + 1));
   }
   return {};
 }
@@ -158,7 +155,6 @@ Status Checker::check_call(size_t i, const Insn& in) {
   if (in.src == kPseudoCall) {
     if (in.off != 0) return fail(i, "BPF_CALL uses reserved fields");
     BOMBUS_TRY(target(i, in.imm, "function call"));
-    func_starts_.push_back(static_cast<size_t>(static_cast<int64_t>(i) + in.imm + 1));
     return {};
   }
   if (in.src == kPseudoKfuncCall) {
@@ -252,24 +248,14 @@ Status Checker::check_insn(size_t i) {
 // not leave its function and every function must end in exit or an unconditional jump, so that
 // nothing falls through into the next function or off the end.
 Status Checker::check_functions() {
-  std::sort(func_starts_.begin(), func_starts_.end());
-  func_starts_.erase(std::unique(func_starts_.begin(), func_starts_.end()), func_starts_.end());
   for (size_t f = 0; f < func_starts_.size(); ++f) {
     const size_t start = func_starts_[f];
     const size_t end = f + 1 < func_starts_.size() ? func_starts_[f + 1] : p_.size();
     for (size_t i = start; i < end; ++i) {
-      const Insn& in = p_[i];
       if (second_half_[i]) continue;
-      const OpKind k = op_info(in.opcode).kind;
-      int64_t rel;
-      if (k == OpKind::Ja || k == OpKind::JccK || k == OpKind::JccX) {
-        rel = in.off;
-      } else if (k == OpKind::Jal) {
-        rel = in.imm;
-      } else {
-        continue;
-      }
-      const int64_t t = static_cast<int64_t>(i) + rel + 1;
+      const auto dest = jump_target(p_, i);
+      if (!dest) continue;
+      const int64_t t = *dest;
       if (t < static_cast<int64_t>(start) || t >= static_cast<int64_t>(end))
         return fail(i, "jump out of range from insn " + std::to_string(i) + " to " +
                            std::to_string(t) + " (outside its function " + std::to_string(start) +
