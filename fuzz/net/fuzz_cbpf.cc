@@ -1,0 +1,52 @@
+// Fuzzes classic BPF: bytes -> decode -> check (socket and seccomp rules) -> convert -> run.
+// Input layout: the first byte picks the packet length (0..255) and the mode, the rest is the
+// program. Any program the checker accepts must convert, and the converted code, run on the net
+// evaluator and on vm's interpreter over an exactly-sized heap packet (so ASan sees any
+// overread), must return what the classic reference interpreter returns.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "net/cbpf_to_ebpf.h"
+#include "net/ebpf_eval.h"
+#include "net/engines.h"
+
+using namespace bombus::net;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const uint8_t head = data[0];
+  const CbpfMode mode = (head & 1) ? CbpfMode::kSeccomp : CbpfMode::kSocket;
+  const size_t pkt_len = mode == CbpfMode::kSeccomp ? 64 : head >> 1;
+  auto prog = decode_cbpf({data + 1, (size - 1) / 8 * 8});
+  if (!prog.ok()) return 0;
+  for (size_t i = 0; i < prog->size(); ++i) (void)disasm_cbpf((*prog)[i], i);
+  if (!check_cbpf(*prog, mode).ok()) return 0;
+  auto ebpf = convert_cbpf(*prog, mode);
+  if (!ebpf.ok()) {
+    // Only helper-backed ancillary loads may be refused after the checker accepted.
+    if (ebpf.error().code != bombus::Errc::kUnsupported) std::abort();
+    return 0;
+  }
+  std::vector<uint8_t> bytes(pkt_len);
+  for (size_t i = 0; i < pkt_len; ++i) bytes[i] = static_cast<uint8_t>(i * 37 + head);
+  auto* pkt = static_cast<uint8_t*>(std::malloc(pkt_len ? pkt_len : 1));
+  std::memcpy(pkt, bytes.data(), pkt_len);
+  const uint32_t want =
+      run_cbpf(*prog, {pkt, pkt_len}, static_cast<uint32_t>(pkt_len) + 7, {}, mode);
+  uint32_t got_eval = 0, got_interp = 0;
+  auto runner = interp_ebpf_engine(mode, true)(*ebpf);
+  if (!runner.ok()) std::abort();
+  if (mode == CbpfMode::kSocket) {
+    CbpfSkbCtx ctx = make_skb_ctx({pkt, pkt_len}, static_cast<uint32_t>(pkt_len) + 7);
+    got_eval = static_cast<uint32_t>(eval_ebpf_subset(*ebpf, &ctx));
+    got_interp = static_cast<uint32_t>((*runner)(&ctx));
+  } else {
+    got_eval = static_cast<uint32_t>(eval_ebpf_subset(*ebpf, pkt));
+    got_interp = static_cast<uint32_t>((*runner)(pkt));
+  }
+  std::free(pkt);
+  if (got_eval != want || got_interp != want) std::abort();
+  return 0;
+}
