@@ -41,9 +41,11 @@ const ax::Gp& host_reg(int r) {
 
 Compiler::Compiler(std::span<const isa::Insn> insns, const JitOptions& opts)
     : insns_(insns), opts_(opts) {
-  uint64_t seed = opts.blind_seed;
-  if (seed == 0) seed = std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32);
-  rng_.seed(seed);
+  if (opts.blind_constants) {
+    uint64_t seed = opts.blind_seed;
+    if (seed == 0) seed = std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32);
+    rng_.seed(seed);
+  }
   bmi2_ = opts.use_bmi2 && asmjit::CpuInfo::host().features().x86().hasBMI2();
 }
 
@@ -59,6 +61,7 @@ Status Compiler::check_structure() {
   if (n == 0) return err(0, "empty program");
   if (n > kMaxInsns) return err(0, "program too large (" + std::to_string(n) + " insns)");
   std::vector<bool> second_half(n, false);
+  is_target_.assign(n, false);
   for (size_t pc = 0; pc < n; ++pc) {
     if (second_half[pc]) continue;
     const isa::Insn& in = insns_[pc];
@@ -108,6 +111,7 @@ Status Compiler::check_structure() {
     if (second_half[target]) {
       return err(pc, "jump/call target " + std::to_string(target) + " is inside an lddw");
     }
+    is_target_[target] = true;
   }
   return {};
 }
@@ -321,7 +325,7 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
   labels_.resize(n);
   func_entry_.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    labels_[i] = a.newLabel();
+    if (is_target_[i]) labels_[i] = a.newLabel();
     if (is_func_[i]) func_entry_[i] = a.newLabel();
   }
   unwind_ = a.newLabel();
@@ -350,7 +354,7 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
     } else {
       offsets_[pc] = static_cast<uint32_t>(a.offset());
     }
-    a.bind(labels_[pc]);
+    if (is_target_[pc]) a.bind(labels_[pc]);
     const isa::Insn& in = insns_[pc];
     BOMBUS_TRY(emit_insn(pc));
     const isa::OpKind kind = isa::op_info(in.opcode).kind;
@@ -359,7 +363,6 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
     if (isa::is_lddw(in)) {
       ++pc;
       offsets_[pc] = static_cast<uint32_t>(a.offset());
-      a.bind(labels_[pc]);  // never a jump target (checked), bound so every label is bound
     }
     if (sink_.first != asmjit::kErrorOk) break;
   }

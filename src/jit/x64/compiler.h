@@ -90,7 +90,8 @@ class Compiler {
   asmjit::CodeHolder code_;
   ErrorSink sink_;
   ax::Assembler* a_ = nullptr;
-  std::vector<asmjit::Label> labels_;      // per insn
+  std::vector<asmjit::Label> labels_;  // per insn that is a jump target
+  std::vector<bool> is_target_;
   std::vector<asmjit::Label> func_entry_;  // per insn (valid where is_func_)
   std::vector<bool> is_func_;
   std::vector<uint32_t> offsets_;
