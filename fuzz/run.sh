@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target built under BUILD_DIR/fuzz (executables named fuzz_*) for SECONDS
 # each. The corpus of each target lives in BUILD_DIR/fuzz-corpus/<target> (kept between runs and
-# seeded from fuzz/<area>/seeds/<target>/ when that folder exists); crash inputs go to
+# seeded from fuzz/<area>/seeds/<target>/ when that folder exists, with fuzz/<area>/<target>.dict
+# as a libFuzzer dictionary when that file exists); crash inputs go to
 # BUILD_DIR/fuzz-artifacts/<target>/. Exit status is non-zero when any target finds a crash.
 #   usage: fuzz/run.sh BUILD_DIR SECONDS
 set -u
@@ -30,9 +31,13 @@ for t in "${targets[@]}"; do
   for d in "$src"/*/seeds/"$name"; do
     [ -d "$d" ] && seeds+=("$d")
   done
+  dict=()
+  for d in "$src"/*/"$name".dict; do
+    [ -f "$d" ] && dict=("-dict=$d")
+  done
   echo "== $name: ${secs}s (corpus $corpus)"
   if "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$artifacts/" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
+      "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     grep -E '^stat::number_of_executed_units|^Done' "$log" | sed 's/^/   /'
   else
     failed=1
