@@ -24,6 +24,7 @@ struct Spec {
   std::vector<Accessor> acc;  // named members and array indices (anonymous members skipped)
   std::vector<uint32_t> raw;  // every index, anonymous members included
   uint64_t bit_offset = 0;
+  bool enumval = false;  // acc[0] names an enumerator
 };
 
 bool is_field_based(ReloKind k) {
@@ -78,6 +79,11 @@ std::string type_desc(const Btf& btf, uint32_t id) {
 
 std::string spec_desc(const Spec& spec) {
   std::string s = type_desc(*spec.btf, spec.root_type_id);
+  if (spec.enumval && !spec.acc.empty()) {
+    EnumValue v = spec.btf->type(spec.acc[0].type_id).enum_value(spec.acc[0].idx);
+    s.append("::").append(v.name).append(" = ").append(std::to_string(v.value));
+    return s;
+  }
   for (const Accessor& a : spec.acc) {
     if (!a.name.empty())
       s.append(".").append(a.name);
@@ -141,6 +147,7 @@ Result<Spec> parse_spec(const Btf& btf, const CoreRelo& relo, int relo_idx) {
       return fail("expected one enumerator index of an enum");
     root.name = t.enum_value(spec.raw[0]).name;
     spec.acc.push_back(root);
+    spec.enumval = true;
     return spec;
   }
   if (!is_field_based(relo.kind)) return fail("unknown relocation kind");
@@ -383,6 +390,7 @@ int spec_match(const Spec& local, ReloKind kind, const Btf& tb, uint32_t tid, Sp
       if (essential(tt.enum_value(i).name) != ln) continue;
       ts.acc.push_back(Accessor{eid, i, tt.enum_value(i).name});
       ts.raw.push_back(i);
+      ts.enumval = true;
       return 1;
     }
     return 0;

@@ -45,6 +45,10 @@ Result<CoreResult> core_calculate(const Btf& local, const CoreRelo& relo, const 
 Status core_apply(std::span<isa::Insn> insns, uint32_t insn_idx, const CoreRelo& relo,
                   const CoreResult& res, int relo_idx);
 
+// The poison reason of `res` as an Error printed "relo #N: insn M: <reason>" (the loader adds
+// the program name to its Location). Use for logging a poisoned relocation.
+Error core_poison_error(const CoreResult& res, int relo_idx, uint32_t insn_idx);
+
 // Both steps for one record (insn index = relo.insn_off / 8 relative to `insns`).
 Result<CoreResult> core_relocate(std::span<isa::Insn> insns, const Btf& local, const CoreRelo& relo,
                                  const Btf& target, int relo_idx);

@@ -118,6 +118,16 @@ Status core_apply(std::span<isa::Insn> insns, uint32_t insn_idx, const CoreRelo&
   }
 }
 
+Error core_poison_error(const CoreResult& res, int relo_idx, uint32_t insn_idx) {
+  std::string why = res.reason;
+  if (why.empty())
+    why = res.fail_memsz_adjust
+              ? "field size changed from " + std::to_string(res.orig_sz) + " to " +
+                    std::to_string(res.new_sz) + " bytes and the access cannot be resized safely"
+              : "relocation poisoned";
+  return apply_error(relo_idx, insn_idx, std::move(why));
+}
+
 Result<CoreResult> core_relocate(std::span<isa::Insn> insns, const Btf& local, const CoreRelo& relo,
                                  const Btf& target, int relo_idx) {
   BOMBUS_ASSIGN_OR_RETURN(CoreResult res, core_calculate(local, relo, target, relo_idx));

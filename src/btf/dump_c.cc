@@ -474,6 +474,20 @@ class CDumper {
     static constexpr std::pair<std::string_view, int> kPads[] = {
         {"long", kPtrSize * 8}, {"int", 32}, {"short", 16}, {"char", 8}};
     if (cur >= next) return;
+    // bpftool writes one `long: 64;` per word; for absurd gaps (a 4 GB struct in hostile BTF)
+    // that is gigabytes of text, so large whole-byte gaps become one named char array instead.
+    constexpr int64_t kMaxPadLines = 4096;
+    if ((next - cur) / 64 > kMaxPadLines && cur % 8 == 0) {
+      int64_t bytes = (next - cur) / 8;
+      put('\n');
+      pfx(lvl);
+      put("char __pad_");
+      num(cur / 8);
+      put('[');
+      num(bytes);
+      put("];");
+      cur += bytes * 8;
+    }
     int64_t new_off = cur;
     int pad_bits = 0;
     std::string_view pad_type;

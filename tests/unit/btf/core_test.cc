@@ -248,6 +248,9 @@ TEST(Core, MissingEnumValuePoisonsLddwPair) {
   auto r = core_relocate(p, *l, relo(le, "0", ReloKind::kEnumvalValue), *t, 0);
   ASSERT_TRUE(r.ok()) << r.error().format();
   EXPECT_TRUE(r->poison);
+  EXPECT_EQ(core_poison_error(*r, 4, 0).format(),
+            "relo #4: insn 0: enum value not found in target: [1] enum e::A = 1 has no match in "
+            "target BTF");
   EXPECT_EQ(p[0].imm, kCorePoisonHelper);
   EXPECT_EQ(p[1].imm, kCorePoisonHelper);
 }

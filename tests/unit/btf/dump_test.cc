@@ -93,6 +93,17 @@ TEST(DumpC, DeclaratorsBitfieldsAndCycles) {
   EXPECT_LT(h.find("struct b {"), h.find("struct a {"));
 }
 
+TEST(DumpC, HugePaddingStaysSmall) {
+  BtfBuilder b;
+  uint32_t i = b.add_int("int", 4, kIntSigned);
+  b.add_struct("huge", 1u << 30, {{"a", i, 0, 0}});
+  auto data = b.build();
+  Btf btf = parse_or_die(data);
+  std::string h = dump_c(btf);
+  EXPECT_LT(h.size(), 4096u);
+  EXPECT_NE(h.find("\tint a;\n\tchar __pad_4[1073741820];\n};"), std::string::npos) << h;
+}
+
 TEST(DumpC, DuplicateNamesGetSuffixes) {
   BtfBuilder b;
   uint32_t i = b.add_int("int", 4, kIntSigned);
