@@ -356,6 +356,7 @@ Result<uint64_t> Interpreter::run(void* ctx, size_t ctx_len, const RunArgs& args
     std::memset(stack, 0, sizeof stack);  // deterministic reads of unwritten stack
     m.budget = options_.budget;
     r0 = interp_exec<true>(m);
+    if (args.executed != nullptr) *args.executed = m.executed;
   } else {
     r0 = interp_exec<false>(m);
   }

@@ -6,9 +6,12 @@
 //    labels-as-values), so running costs a couple of nanoseconds per instruction. Nothing is
 //    checked at run time except what cannot be known statically (call depth, callx targets).
 //  - checked (InterpOptions::checked): for unverified code and fuzzing. Every load and store is
-//    bounds-checked against the stack, the context, the packet (EngineHooks::packet_data), the
-//    run's extra regions and vm::MemoryRegistry; an instruction budget bounds the run. A fault
-//    ends the run with Errc::kRuntime naming the instruction and the address.
+//    bounds-checked against the stack (all 8 frames), the context [ctx, ctx+ctx_len), the run's
+//    extra regions (RunArgs::regions), the packet (EngineHooks::packet_data of the context) and
+//    vm::MemoryRegistry; atomics must be naturally aligned; an instruction budget bounds the
+//    run. A fault ends the run with Errc::kRuntime naming the instruction (Location::insn) and
+//    the address. Registers and the stack start zeroed. Pointers a program hands to helpers
+//    are the helpers' (and the verifier's) concern, not checked here.
 //
 // create() checks structure (known opcodes, registers, jump and call targets inside the program
 // and not into the middle of an lddw, known helper ids) in both modes, so no byte sequence that
@@ -54,6 +57,9 @@ struct RunArgs {
   // Checked mode: more memory the program may touch in this run (e.g. packet data an xdp_md
   // points at). The stack and [ctx, ctx+ctx_len) are always allowed.
   std::span<const MemRegion> regions;
+  // Checked mode: when set, receives the number of instructions the run executed (also on
+  // error). Untouched in fast mode, which does not count.
+  uint64_t* executed = nullptr;
 };
 
 namespace interp_detail {

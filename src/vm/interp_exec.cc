@@ -29,6 +29,13 @@ inline bool in_range(uint64_t a, uint64_t n, uintptr_t start, size_t len) {
   for (const MemRegion& r : m.regions) {
     if (in_range(a, n, r.start, r.len) && (!write || r.writable)) return true;
   }
+  // The packet behind the context (skb-like programs read it directly too).
+  if (m.rs->hooks.packet_data != nullptr) {
+    PacketView pv = m.rs->hooks.packet_data(reinterpret_cast<void*>(m.ctx));
+    if (pv.data != nullptr && in_range(a, n, reinterpret_cast<uintptr_t>(pv.data), pv.len)) {
+      return true;
+    }
+  }
   return MemoryRegistry::global().contains(a, n, write);
 }
 
@@ -83,7 +90,11 @@ uint64_t interp_exec(Machine& m) {
     return 0;
   }
 
-  uint64_t R[16] = {};
+  // Zeroed with plain vector stores; "= {}" becomes a rep stos whose start-up cost shows on
+  // short programs.
+  uint64_t R[16];
+  static constexpr uint64_t kZero[16] = {};
+  std::memcpy(R, kZero, sizeof R);
   const Interpreter* cur = m.entry;
   const Slot* base = cur->code_.data();
   const uint8_t* ops = cur->ops_.data();
@@ -94,7 +105,8 @@ uint64_t interp_exec(Machine& m) {
   const uint64_t stack_top = reinterpret_cast<uint64_t>(m.stack) + kStackBytes;
   Frame frames[isa::kMaxCallFrames];
   unsigned depth = 0;
-  uint64_t budget = m.budget != 0 ? m.budget : ~uint64_t{0};
+  const uint64_t start_budget = m.budget != 0 ? m.budget : ~uint64_t{0};
+  uint64_t budget = start_budget;
   R[1] = m.ctx;
   R[2] = m.ctx_len;
   R[10] = stack_top;
@@ -563,8 +575,10 @@ uint64_t interp_exec(Machine& m) {
 L_fault:
   m.fault_prog = cur;
   m.fault_pc = static_cast<size_t>(ip - base);
+  if constexpr (kChecked) m.executed = start_budget - budget - 1;  // the faulting one counted
   return 0;
 L_done:
+  if constexpr (kChecked) m.executed = start_budget - budget;
   return R[0];
 
 #undef D

@@ -85,6 +85,7 @@ struct Machine {
   size_t ctx_len = 0;
   std::span<const MemRegion> regions;
   uint64_t budget = 0;
+  uint64_t executed = 0;  // checked mode: instructions dispatched
   // Fault report (valid when fault != kNone).
   Fault fault = Fault::kNone;
   const Interpreter* fault_prog = nullptr;

@@ -89,6 +89,34 @@ TEST(InterpChecked, RegisteredAndPerRunRegions) {
   EXPECT_EQ(*r, 43u);
 }
 
+std::array<uint8_t, 8> g_pkt = {1, 2, 3, 4, 5, 6, 7, 8};
+PacketView pkt_hook(void*) {
+  return PacketView{g_pkt.data(), g_pkt.size()};
+}
+
+TEST(InterpChecked, PacketBehindTheContextIsAllowed) {
+  auto prog = [](int off) {
+    Prog p;
+    lddw(p, 1, reinterpret_cast<uint64_t>(g_pkt.data()));
+    p.push_back(ldx(kW, 0, 1, off));
+    p.push_back(exit_insn());
+    return p;
+  };
+  InterpOptions o;
+  o.checked = true;
+  o.hooks.packet_data = pkt_hook;
+  int ctx = 0;
+  auto ok = Interpreter::create(prog(4), o);
+  ASSERT_TRUE(ok.ok());
+  auto r = ok->run(&ctx, sizeof ctx);
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  EXPECT_EQ(*r, 0x08070605u);
+  auto bad = Interpreter::create(prog(6), o);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_FALSE(bad->run(&ctx, sizeof ctx).ok());
+  EXPECT_FALSE(run_checked(prog(4), &ctx, sizeof ctx).ok());  // no hook: not allowed
+}
+
 TEST(InterpChecked, MisalignedAtomic) {
   auto r = run_checked({mov64k(1, 1), atomic(kDW, 10, 1, -12, isa::kAtomicAdd), exit_insn()});
   ASSERT_FALSE(r.ok());
@@ -103,6 +131,26 @@ TEST(InterpChecked, Budget) {
   Prog finite{mov64k(0, 0), alu64k(kAdd, 0, 1), jk(kJlt, 0, 10, -2), exit_insn()};
   EXPECT_TRUE(run_checked(finite, nullptr, 0, 1 + 2 * 10 + 1).ok());
   EXPECT_FALSE(run_checked(finite, nullptr, 0, 2 * 10 + 1).ok());
+  // The executed-instruction counter agrees with the budget.
+  InterpOptions o;
+  o.checked = true;
+  auto it = Interpreter::create(finite, o);
+  ASSERT_TRUE(it.ok());
+  uint64_t n = 0;
+  RunArgs args;
+  args.executed = &n;
+  ASSERT_TRUE(it->run(nullptr, 0, args).ok());
+  EXPECT_EQ(n, 22u);
+  o.budget = 5;
+  auto limited = Interpreter::create(finite, o);
+  ASSERT_TRUE(limited.ok());
+  EXPECT_FALSE(limited->run(nullptr, 0, args).ok());
+  EXPECT_EQ(n, 5u);
+  auto oob =
+      Interpreter::create(Prog{mov64k(0, 0), ldx(kW, 0, 0, 0), exit_insn()}, InterpOptions{true});
+  ASSERT_TRUE(oob.ok());
+  EXPECT_FALSE(oob->run(nullptr, 0, args).ok());
+  EXPECT_EQ(n, 1u);  // the faulting load does not count as executed
 }
 
 TEST(InterpChecked, FallingOffTheEnd) {
