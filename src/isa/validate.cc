@@ -34,19 +34,27 @@ class Checker {
   }
   Status reg_write(size_t i, uint8_t r) const {
     BOMBUS_TRY(reg_read(i, r));
-    if (r == kFramePointer) return fail(i, "frame pointer is read only");
+    if (r == kFramePointer) {
+      Error e = fail(i, "frame pointer is read only");
+      e.code = Errc::kRejected;  // the kernel answers EACCES here, EINVAL elsewhere
+      return e;
+    }
     return {};
   }
   // A jump/call from i by rel lands on an instruction start inside the program.
-  Status target(size_t i, int64_t rel, const char* what) const {
-    int64_t t = static_cast<int64_t>(i) + rel + 1;
-    if (t < 0 || t >= static_cast<int64_t>(p_.size()))
-      return fail(i, std::string(what) + " out of range from insn " + std::to_string(i) + " to " +
-                         std::to_string(t));
-    if (second_half_[static_cast<size_t>(t)])
-      return fail(i, std::string(what) + " from insn " + std::to_string(i) + " to " +
-                         std::to_string(t) + " lands in the middle of an lddw");
-    return {};
+  // A jump (is_call false) or call/subprog[] reference from i by rel lands on an instruction
+  // start inside the program. Messages follow the kernel's wording.
+  Status target(size_t i, int64_t rel, bool is_call) const {
+    const int64_t t = static_cast<int64_t>(i) + rel + 1;
+    const bool outside = t < 0 || t >= static_cast<int64_t>(p_.size());
+    if (!outside && !second_half_[static_cast<size_t>(t)]) return {};
+    if (is_call)
+      return fail(i, "call to invalid destination (insn " + std::to_string(t) +
+                         (outside ? " is outside the program)" : " is the middle of an lddw)"));
+    if (outside)
+      return fail(i,
+                  "jump out of range from insn " + std::to_string(i) + " to " + std::to_string(t));
+    return fail(i, "jump into the middle of ldimm64 insn " + std::to_string(t - 1));
   }
   Status check_insn(size_t i);
   Status check_alu(size_t i, const Insn& in, const OpInfo& info);
@@ -83,7 +91,6 @@ Status Checker::run() {
 Status Checker::check_alu(size_t i, const Insn& in, const OpInfo& info) {
   const bool is64 = insn_class(in.opcode) == kClassAlu64;
   const uint8_t op = in.opcode & 0xf0;
-  const std::string cls = is64 ? "BPF_ALU64" : "BPF_ALU";
   if (info.kind == OpKind::Neg) {
     if (in.src || in.off || in.imm) return fail(i, "BPF_NEG uses reserved fields");
     return reg_write(i, in.dst);
@@ -111,12 +118,12 @@ Status Checker::check_alu(size_t i, const Insn& in, const OpInfo& info) {
   }
   if (info.kind == OpKind::AluX) {
     if (in.imm != 0 || (in.off != 0 && !(divmod && in.off == 1)))
-      return fail(i, cls + " uses reserved fields");
+      return fail(i, "BPF_ALU uses reserved fields");
     BOMBUS_TRY(reg_read(i, in.src));
     return reg_write(i, in.dst);
   }
   if (in.src || (in.off != 0 && !(divmod && in.off == 1)))
-    return fail(i, cls + " uses reserved fields");
+    return fail(i, "BPF_ALU uses reserved fields");
   if (divmod && in.imm == 0 && !o_.allow_div_by_zero_imm) return fail(i, "div by zero");
   if ((op == 0x60 || op == 0x70 || op == 0xc0) && !o_.allow_large_shift_imm) {
     const int bits = is64 ? 64 : 32;
@@ -132,14 +139,14 @@ Status Checker::check_lddw(size_t i) {
     return fail(i, "invalid bpf_ld_imm64 insn (reserved fields of the pair set)");
   BOMBUS_TRY(reg_write(i, in.dst));
   if (in.src > kPseudoMapIdxValue)
-    return fail(i, "invalid bpf_ld_imm64 insn (unknown src " + std::to_string(in.src) + ")");
+    return fail(i, "unrecognized bpf_ld_imm64 insn (src " + std::to_string(in.src) + ")");
   if (in.src != 0 && !o_.allow_pseudo)
     return fail(i, "lddw with pseudo src " + std::to_string(in.src) +
                        " (unresolved reference) is not allowed here");
   if ((in.src == kPseudoMapFd || in.src == kPseudoMapIdx || in.src == kPseudoFunc) && hi.imm != 0)
     return fail(i, "unrecognized bpf_ld_imm64 insn (second imm must be 0)");
   if (in.src == kPseudoFunc) {
-    BOMBUS_TRY(target(i, in.imm, "subprog reference"));
+    BOMBUS_TRY(target(i, in.imm, true));
   }
   return {};
 }
@@ -154,7 +161,7 @@ Status Checker::check_call(size_t i, const Insn& in) {
   }
   if (in.src == kPseudoCall) {
     if (in.off != 0) return fail(i, "BPF_CALL uses reserved fields");
-    BOMBUS_TRY(target(i, in.imm, "function call"));
+    BOMBUS_TRY(target(i, in.imm, true));
     return {};
   }
   if (in.src == kPseudoKfuncCall) {
@@ -218,19 +225,19 @@ Status Checker::check_insn(size_t i) {
       return reg_read(i, in.src);
     case OpKind::Ja:
       if (in.src || in.dst || in.imm) return fail(i, "BPF_JA uses reserved fields");
-      return target(i, in.off, "jump");
+      return target(i, in.off, false);
     case OpKind::Jal:
       if (in.src || in.dst || in.off) return fail(i, "BPF_JA uses reserved fields");
-      return target(i, in.imm, "jump");
+      return target(i, in.imm, false);
     case OpKind::JccK:
       if (in.src != 0) return fail(i, "BPF_JMP/JMP32 uses reserved fields");
       BOMBUS_TRY(reg_read(i, in.dst));
-      return target(i, in.off, "jump");
+      return target(i, in.off, false);
     case OpKind::JccX:
       if (in.imm != 0) return fail(i, "BPF_JMP/JMP32 uses reserved fields");
       BOMBUS_TRY(reg_read(i, in.dst));
       BOMBUS_TRY(reg_read(i, in.src));
-      return target(i, in.off, "jump");
+      return target(i, in.off, false);
     case OpKind::Call:
       return check_call(i, in);
     case OpKind::Callx:

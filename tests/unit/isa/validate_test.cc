@@ -64,7 +64,7 @@ TEST(Validate, RejectsWithInsnAndReason) {
   const std::vector<Case> cases = {
       {{I(0xff), I(0x95)}, 0, "unknown opcode ff"},
       {{I(0xb7, 0, 1, 0, 1), I(0x95)}, 0, "BPF_MOV uses reserved fields"},
-      {{I(0x07, 0, 0, 3, 1), I(0x95)}, 0, "BPF_ALU64 uses reserved fields"},
+      {{I(0x07, 0, 0, 3, 1), I(0x95)}, 0, "BPF_ALU uses reserved fields"},
       {{I(0x0c, 0, 1, 0, 7), I(0x95)}, 0, "BPF_ALU uses reserved fields"},
       {{I(0x3f, 0, 1, 2), I(0x95)}, 0, "reserved fields"},                // sdiv needs off 1
       {{I(0xbf, 0, 1, 7), I(0x95)}, 0, "BPF_MOV uses reserved fields"},   // movsx width
@@ -84,15 +84,15 @@ TEST(Validate, RejectsWithInsnAndReason) {
       {{I(0x05, 0, 0, 5), I(0x95)}, 0, "jump out of range from insn 0 to 6"},
       {{I(0x05, 0, 0, -2), I(0x95)}, 0, "jump out of range from insn 0 to -1"},
       {{I(0x06, 0, 0, 0, 9), I(0x95)}, 0, "jump out of range"},
-      {{I(0x15, 1, 0, 1, 0), I(0x18), I(0), I(0x95)}, 0, "middle of an lddw"},
+      {{I(0x15, 1, 0, 1, 0), I(0x18), I(0), I(0x95)}, 0, "jump into the middle of ldimm64 insn 1"},
       {{I(0xb7), I(0x18, 1)}, 1, "missing its second half"},
       {{I(0x18, 1), I(0x07), I(0x95)}, 0, "invalid bpf_ld_imm64 insn"},
-      {{I(0x18, 1, 9), I(0), I(0x95)}, 0, "unknown src 9"},
+      {{I(0x18, 1, 9), I(0), I(0x95)}, 0, "unrecognized bpf_ld_imm64 insn"},
       {{I(0x18, 1, 1, 0, 3), I(0, 0, 0, 0, 1), I(0x95)}, 0, "second imm must be 0"},
       {{I(0xb7), I(0x07)}, 1, "last insn is not an exit or jmp"},
       {{I(0xb7), I(0x18), I(0)}, 2, "last insn is not an exit or jmp"},
       {{I(0x85, 0, 0, 0, -1), I(0x95)}, 0, "invalid func unknown#-1"},
-      {{I(0x85, 0, 1, 0, 7), I(0x95)}, 0, "function call out of range from insn 0 to 8"},
+      {{I(0x85, 0, 1, 0, 7), I(0x95)}, 0, "call to invalid destination (insn 8"},
       {{I(0x85, 0, 3, 0, 1), I(0x95)}, 0, "BPF_CALL uses reserved fields"},
       {{I(0x85, 1, 0, 0, 1), I(0x95)}, 0, "BPF_CALL uses reserved fields"},
       {{I(0x37, 1, 0, 0, 0), I(0x95)}, 0, "div by zero"},
