@@ -1,0 +1,40 @@
+// Building the verifier's input from an opened object (see verifier_input.h).
+#include "runtime/verifier_input.h"
+
+namespace bombus::runtime {
+
+bool license_is_gpl_compatible(std::string_view l) {
+  return l == "GPL" || l == "GPL v2" || l == "GPL and additional rights" || l == "Dual BSD/GPL" ||
+         l == "Dual MIT/GPL" || l == "Dual MPL/GPL";
+}
+
+verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
+  const loader::ProgramSpec& ps = *p.spec;
+  verifier::Program vp;
+  vp.name = ps.name;
+  vp.insns = ps.insns;
+  vp.type = p.type;
+  vp.gpl = license_is_gpl_compatible(o.spec.license);
+  for (const auto& ls : o.spec.maps) {
+    verifier::MapInfo mi;
+    mi.type = static_cast<platform::MapType>(ls.type);
+    mi.key_size = ls.key_size;
+    mi.value_size = ls.value_size;
+    mi.max_entries = ls.max_entries;
+    mi.flags = ls.map_flags;
+    mi.name = ls.name;
+    vp.maps.push_back(mi);
+  }
+  for (const auto& li : ps.line_info) {
+    verifier::LineInfo l;
+    l.insn = li.insn_off;
+    l.file = std::string(li.file);
+    l.line = li.line_col >> 10;
+    l.col = li.line_col & 0x3ff;
+    l.text = std::string(li.text);
+    vp.lines.push_back(std::move(l));
+  }
+  return vp;
+}
+
+}  // namespace bombus::runtime
