@@ -351,3 +351,30 @@ TEST(OpenObject, WholeCorpus) {
 
 }  // namespace
 }  // namespace bombus::loader
+
+namespace bombus::loader {
+namespace {
+
+TEST(OpenObject, MapAttributes) {
+  ObjectSpec o = open_ok("map_attrs");
+  const MapSpec* p = o.find_map("pinned_sizes");
+  const MapSpec* b = o.find_map("bloom");
+  const MapSpec* r = o.find_map("routes");
+  ASSERT_TRUE(p && b && r);
+  EXPECT_EQ(p->key_size, 8u);
+  EXPECT_EQ(p->value_size, 16u);
+  EXPECT_EQ(p->btf_key_type_id, 0u);
+  EXPECT_EQ(p->map_flags, 1u);
+  EXPECT_EQ(p->pinning, Pinning::kByName);
+  EXPECT_EQ(b->type, MapType::kBloomFilter);
+  EXPECT_EQ(b->map_extra, 3u);
+  EXPECT_EQ(b->key_size, 0u);
+  EXPECT_EQ(b->value_size, 8u);
+  EXPECT_EQ(b->pinning, Pinning::kNone);
+  EXPECT_EQ(r->type, MapType::kLpmTrie);
+  EXPECT_EQ(r->key_size, 8u);
+  EXPECT_EQ(o.btf->name(r->btf_key_type_id), "lpm_key");
+}
+
+}  // namespace
+}  // namespace bombus::loader
