@@ -51,4 +51,31 @@ std::vector<size_t> function_entries(std::span<const Insn> prog) {
   return out;
 }
 
+std::vector<bool> reachable(std::span<const Insn> prog) {
+  const auto n = static_cast<int64_t>(prog.size());
+  std::vector<bool> seen(prog.size(), false);
+  const auto second = lddw_second_halves(prog);
+  std::vector<int64_t> work;
+  auto push = [&](int64_t t) {
+    if (t < 0 || t >= n || seen[static_cast<size_t>(t)] || second[static_cast<size_t>(t)]) return;
+    seen[static_cast<size_t>(t)] = true;
+    work.push_back(t);
+  };
+  push(0);
+  while (!work.empty()) {
+    const auto pc = static_cast<size_t>(work.back());
+    work.pop_back();
+    const Insn& in = prog[pc];
+    const OpKind k = op_info(in.opcode).kind;
+    if (k == OpKind::Exit) continue;
+    if (auto t = jump_target(prog, pc)) {
+      push(*t);
+      if (k == OpKind::Ja || k == OpKind::Jal) continue;
+    }
+    if (auto t = callee(prog, pc)) push(*t);
+    push(static_cast<int64_t>(pc) + (k == OpKind::Lddw ? 2 : 1));
+  }
+  return seen;
+}
+
 }  // namespace bombus::isa

@@ -25,4 +25,9 @@ std::vector<bool> lddw_second_halves(std::span<const Insn> prog);
 // Sorted, unique function entry points: 0 plus every in-range callee().
 std::vector<size_t> function_entries(std::span<const Insn> prog);
 
+// reachable[i]: insn i is reached from insn 0 by fall-through, jumps, calls (into their callee
+// and on to the next insn) and subprog[] loads (their callee may be called back). Out-of-range
+// targets are ignored; second halves of lddw are never reachable.
+std::vector<bool> reachable(std::span<const Insn> prog);
+
 }  // namespace bombus::isa

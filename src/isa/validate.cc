@@ -85,7 +85,13 @@ Status Checker::run() {
   }
   // Every callee is in range now (check_insn), so these are exactly the call/subprog targets.
   func_starts_ = function_entries(p_);
-  return check_functions();
+  BOMBUS_TRY(check_functions());
+  if (o_.reject_unreachable) {
+    const auto seen = reachable(p_);
+    for (size_t i = 0; i < p_.size(); ++i)
+      if (!seen[i] && !second_half_[i]) return fail(i, "unreachable insn " + std::to_string(i));
+  }
+  return {};
 }
 
 Status Checker::check_alu(size_t i, const Insn& in, const OpInfo& info) {

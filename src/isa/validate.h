@@ -27,7 +27,10 @@ struct ValidateOptions {
   bool allow_legacy_packet = true;     // LD_ABS / LD_IND (socket filters)
   bool allow_large_shift_imm = false;  // the kernel rejects "r1 <<= 64"; RFC 9669 masks it
   bool allow_div_by_zero_imm = false;  // the kernel rejects "r1 /= 0"; RFC 9669 defines it
-  size_t max_insns = 1000000;          // BPF_COMPLEXITY_LIMIT_INSNS
+  // The kernel also refuses code no path reaches ("unreachable insn N"). Off by default: the
+  // engines run such programs fine and hand-written tests often carry dead code.
+  bool reject_unreachable = false;
+  size_t max_insns = 1000000;  // BPF_COMPLEXITY_LIMIT_INSNS
 };
 
 // Error: Errc::kInvalid (kTooBig for max_insns), Location.insn = the offending index, and a

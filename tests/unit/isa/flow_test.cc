@@ -45,3 +45,25 @@ TEST(Flow, OutOfRangeCalleesAreNotEntries) {
   EXPECT_EQ(function_entries(prog), (std::vector<size_t>{0}));
   EXPECT_TRUE(lddw_second_halves({}).empty());
 }
+
+TEST(Flow, Reachable) {
+  // 0 call f; 1 exit; 2 dead; 3-4 lddw subprog[] -> 7 (dead itself); 5 f: if -> 8; 6 exit;
+  // 7 callback (reached only through the dead lddw: stays unreachable); 8 exit.
+  auto prog = assemble(
+      "call f\n"
+      "exit\n"
+      "r0 = 1\n"
+      "r1 = subprog[+3]\n"
+      "f: if r1 == 0 goto out\n"
+      "exit\n"
+      "r0 = 2\n"
+      "out: exit\n");
+  ASSERT_TRUE(prog.ok()) << prog.error().format();
+  ASSERT_EQ(prog->size(), 9u);
+  auto seen = reachable(*prog);
+  EXPECT_EQ(seen, (std::vector<bool>{true, true, false, false, false, true, true, false, true}));
+  // Jumping over the dead part makes the lddw, and through it the callback, reachable.
+  (*prog)[1].opcode = 0xb7;  // exit -> "r0 = 0": falls into insn 2
+  seen = reachable(*prog);
+  EXPECT_EQ(seen, (std::vector<bool>{true, true, true, true, false, true, true, true, true}));
+}

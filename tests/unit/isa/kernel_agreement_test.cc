@@ -105,10 +105,14 @@ TEST(KernelAgreement, Rejections) {
       {{I(0x85, 0, 1, 0, 1), I(0x95), I(0xb7), I(0xb7)}, "last insn is not an exit or jmp"},
       {{I(0x85, 0, 1, 0, 1), I(0x95), I(0xb7), I(0x05, 0, 0, -3)},
        "jump out of range from insn 3 to 1"},
+      {{I(0x05, 0, 0, 1), I(0xb7), I(0x95)}, "unreachable insn 1"},
+      {{I(0xb7), I(0x95), I(0x18), I(0), I(0x95)}, "unreachable insn 2"},
   };
+  ValidateOptions opts;
+  opts.reject_unreachable = true;  // the kernel's behaviour
   for (size_t k = 0; k < cases.size(); ++k) {
     const Case& c = cases[k];
-    auto ours = validate(c.prog);
+    auto ours = validate(c.prog, opts);
     KernelAnswer theirs = kernel_load(c.prog);
     ASSERT_FALSE(ours.ok()) << "case " << k << " (" << c.reason << ") accepted by validate()";
     EXPECT_NE(theirs.err, 0) << "case " << k << " (" << c.reason << ") loaded in the kernel";
@@ -129,8 +133,10 @@ TEST(KernelAgreement, Acceptances) {
       {I(0xb7), I(0x15, 1, 0, 1, 0), I(0x05, 0, 0, 0), I(0x06, 0, 0, 0, 0), I(0x95)},
       {I(0xb7), I(0x67, 0, 0, 0, 63), I(0x74, 0, 0, 0, 31), I(0x3f, 0, 0, 1), I(0x95)},
   };
+  ValidateOptions opts;
+  opts.reject_unreachable = true;
   for (size_t k = 0; k < progs.size(); ++k) {
-    auto ours = validate(progs[k]);
+    auto ours = validate(progs[k], opts);
     EXPECT_TRUE(ours.ok()) << "prog " << k << ": " << ours.error().format();
     KernelAnswer theirs = kernel_load(progs[k]);
     EXPECT_EQ(theirs.err, 0) << "prog " << k << " kernel said:\n" << theirs.log;

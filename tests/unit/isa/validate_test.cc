@@ -146,6 +146,16 @@ TEST(Validate, Options) {
   EXPECT_FALSE(validate(as("callx r1\nexit"), strict).ok());
   EXPECT_FALSE(validate(as("r0 = *(u8 *)skb[1]\nexit"), strict).ok());
 
+  ValidateOptions reach;
+  reach.reject_unreachable = true;
+  auto dead = as("goto out\nr0 = 1\nout: exit");
+  EXPECT_TRUE(validate(dead).ok());
+  auto unreachable = validate(dead, reach);
+  ASSERT_FALSE(unreachable.ok());
+  EXPECT_EQ(unreachable.error().message, "unreachable insn 1");
+  EXPECT_EQ(unreachable.error().where.insn, 1);
+  EXPECT_TRUE(validate(as("r0 = 0\ncall f\nexit\nf: r0 = 1 ll\nexit"), reach).ok());
+
   ValidateOptions small;
   small.max_insns = 2;
   auto big = validate(as("r0 = 0\nr0 = 0\nexit"), small);
