@@ -67,7 +67,8 @@ struct RunState {
   uint32_t tail_calls = 0;        // tail calls taken so far in this run (limit kMaxTailCalls)
   bool stop = false;              // a helper asks the engine to stop with r0 = stop_value
   uint64_t stop_value = 0;
-  EngineHooks hooks;  // the running engine's hooks (tail calls, packet data)
+  EngineHooks hooks;       // the running engine's hooks (tail calls, packet data)
+  void* engine = nullptr;  // engine-private state of the run (e.g. for hooks.call_function)
   RunState* prev = nullptr;
 };
 
@@ -77,7 +78,9 @@ namespace detail {
 [[gnu::tls_model("initial-exec")]] extern constinit thread_local RunState* t_run_state;
 }  // namespace detail
 
-inline RunState* current_run_state() { return detail::t_run_state; }
+inline RunState* current_run_state() {
+  return detail::t_run_state;
+}
 
 // RAII: makes `s` current for this thread while alive.
 class RunScope {

@@ -14,6 +14,8 @@ namespace bombus::vm {
 
 using interp_detail::Fault;
 using interp_detail::IOp;
+using interp_detail::kStackBytes;
+using interp_detail::Machine;
 using interp_detail::Slot;
 
 namespace {
@@ -342,6 +344,7 @@ Result<uint64_t> Interpreter::run(void* ctx, size_t ctx_len, const RunArgs& args
   rs.runtime = args.runtime;
   rs.cpu = args.cpu;
   rs.hooks = options_.hooks;
+  rs.hooks.call_function = interp_detail::call_function;
   RunScope scope(rs);
 
   interp_detail::Machine m;
@@ -351,6 +354,8 @@ Result<uint64_t> Interpreter::run(void* ctx, size_t ctx_len, const RunArgs& args
   m.ctx = reinterpret_cast<uintptr_t>(ctx);
   m.ctx_len = ctx_len;
   m.regions = args.regions;
+  m.checked = options_.checked;
+  rs.engine = &m;
   uint64_t r0;
   if (options_.checked) {
     std::memset(stack, 0, sizeof stack);  // deterministic reads of unwritten stack
@@ -394,13 +399,81 @@ Result<uint64_t> Interpreter::run(void* ctx, size_t ctx_len, const RunArgs& args
     case Fault::kLddwHalf:
       msg = "executed the second half of an lddw";
       break;
+    case Fault::kBadCallback:
+      msg = "callback target " + hex(m.fault_addr) + " is not an instruction of the program";
+      break;
     case Fault::kNone:
       break;
   }
+  if (m.fault_in_callback) msg = "in a callback: " + msg;
   if (m.fault_prog != this) msg = "in a tail-called program: " + msg;
   Location where;
   where.insn = static_cast<int64_t>(m.fault_pc);
   return make_error(Errc::kRuntime, std::move(msg), std::move(where));
 }
+
+namespace interp_detail {
+
+uint64_t call_function(const void* program, uint64_t target, uint64_t r1, uint64_t r2, uint64_t r3,
+                       uint64_t r4, uint64_t r5) {
+  RunState* rs = current_run_state();
+  auto* outer = rs != nullptr ? static_cast<Machine*>(rs->engine) : nullptr;
+  // Not inside an interpreter run, or the run is already stopping: make callers (bpf_loop,
+  // for_each) stop iterating.
+  if (outer == nullptr || rs->stop) return 1;
+  const auto* prog = static_cast<const Interpreter*>(program);
+  auto fail = [&](Fault f, uint64_t addr) -> uint64_t {
+    outer->fault = f;  // the caller's loop records its pc (the helper call)
+    outer->fault_addr = addr;
+    rs->stop = true;
+    rs->stop_value = 0;
+    return 1;
+  };
+  if (prog == nullptr || prog->magic_ != Interpreter::kMagic || target >= prog->insn_count() ||
+      prog->ops_[target] == static_cast<uint8_t>(IOp::LDDWHI)) {
+    return fail(Fault::kBadCallback, target);
+  }
+  if (outer->nesting + 1 >= static_cast<unsigned>(isa::kMaxCallFrames)) {
+    return fail(Fault::kCallDepth, 0);
+  }
+  alignas(16) uint8_t stack[kStackBytes];
+  const uint64_t args[5] = {r1, r2, r3, r4, r5};
+  Machine m;
+  m.entry = prog;
+  m.rs = rs;
+  m.stack = stack;
+  m.ctx = outer->ctx;
+  m.ctx_len = outer->ctx_len;
+  m.regions = outer->regions;
+  m.checked = outer->checked;
+  m.entry_pc = static_cast<size_t>(target);
+  m.args = args;
+  m.parent = outer;
+  m.nesting = outer->nesting + 1;
+  rs->engine = &m;
+  uint64_t r0;
+  if (m.checked) {
+    std::memset(stack, 0, sizeof stack);
+    m.budget = prog->options_.budget;
+    r0 = interp_exec<true>(m);
+  } else {
+    r0 = interp_exec<false>(m);
+  }
+  rs->engine = outer;
+  if (m.fault != Fault::kNone) {
+    outer->fault = m.fault;
+    outer->fault_prog = m.fault_prog;
+    outer->fault_pc = m.fault_pc;
+    outer->fault_addr = m.fault_addr;
+    outer->fault_size = m.fault_size;
+    outer->fault_in_callback = true;
+    rs->stop = true;
+    rs->stop_value = 0;
+    return 1;
+  }
+  return r0;
+}
+
+}  // namespace interp_detail
 
 }  // namespace bombus::vm

@@ -75,6 +75,8 @@ struct Slot {
 };
 static_assert(sizeof(Slot) == 16);
 struct Machine;
+uint64_t call_function(const void* program, uint64_t target, uint64_t r1, uint64_t r2, uint64_t r3,
+                       uint64_t r4, uint64_t r5);
 }  // namespace interp_detail
 
 class Interpreter {
@@ -98,6 +100,8 @@ class Interpreter {
  private:
   Interpreter() = default;
   friend struct interp_detail::Machine;
+  friend uint64_t interp_detail::call_function(const void*, uint64_t, uint64_t, uint64_t, uint64_t,
+                                               uint64_t, uint64_t);
   template <bool>
   friend uint64_t interp_exec(interp_detail::Machine&);
 

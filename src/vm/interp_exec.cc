@@ -36,6 +36,13 @@ inline bool in_range(uint64_t a, uint64_t n, uintptr_t start, size_t len) {
       return true;
     }
   }
+  // A callback may use what the run that called its helper could (e.g. that run's stack).
+  for (const Machine* p = m.parent; p != nullptr; p = p->parent) {
+    if (in_range(a, n, reinterpret_cast<uintptr_t>(p->stack), kStackBytes)) return true;
+    for (const MemRegion& r : p->regions) {
+      if (in_range(a, n, r.start, r.len) && (!write || r.writable)) return true;
+    }
+  }
   return MemoryRegistry::global().contains(a, n, write);
 }
 
@@ -100,15 +107,19 @@ uint64_t interp_exec(Machine& m) {
   const uint8_t* ops = cur->ops_.data();
   const HelperFn* helpers = cur->options_.helpers.data();
   size_t nhelpers = cur->options_.helpers.size();
-  const Slot* ip = base;
+  const Slot* ip = base + m.entry_pc;
   RunState* const rs = m.rs;
   const uint64_t stack_top = reinterpret_cast<uint64_t>(m.stack) + kStackBytes;
   Frame frames[isa::kMaxCallFrames];
   unsigned depth = 0;
   const uint64_t start_budget = m.budget != 0 ? m.budget : ~uint64_t{0};
   uint64_t budget = start_budget;
-  R[1] = m.ctx;
-  R[2] = m.ctx_len;
+  if (m.args == nullptr) {
+    R[1] = m.ctx;
+    R[2] = m.ctx_len;
+  } else {
+    for (int i = 0; i < 5; ++i) R[1 + i] = m.args[i];
+  }
   R[10] = stack_top;
 
 #define D (R[ip->dst])
@@ -511,6 +522,7 @@ uint64_t interp_exec(Machine& m) {
   OP(CALL) {
     R[0] = helpers[ip->imm](R[1], R[2], R[3], R[4], R[5]);
     if (rs->stop) {
+      if (m.fault != Fault::kNone && !m.fault_in_callback) goto L_fault;  // from call_function
       R[0] = rs->stop_value;
       goto L_done;
     }
@@ -524,6 +536,7 @@ uint64_t interp_exec(Machine& m) {
     }
     R[0] = helpers[id](R[1], R[2], R[3], R[4], R[5]);
     if (rs->stop) {
+      if (m.fault != Fault::kNone && !m.fault_in_callback) goto L_fault;
       R[0] = rs->stop_value;
       goto L_done;
     }

@@ -66,6 +66,7 @@ enum class Fault : uint8_t {
   kFellOff,        // ran past the last instruction
   kBadTailTarget,  // tail_call_target returned something that is not an interpreter image
   kLddwHalf,       // executed the second half of an lddw (unreachable after create())
+  kBadCallback,    // call_function target is not an instruction of the program
 };
 
 struct Frame {
@@ -86,13 +87,26 @@ struct Machine {
   std::span<const MemRegion> regions;
   uint64_t budget = 0;
   uint64_t executed = 0;  // checked mode: instructions dispatched
+  bool checked = false;
+  // Callbacks (EngineHooks::call_function): where to start, r1..r5, and the run that called the
+  // helper (its stack and context stay accessible), nesting depth.
+  size_t entry_pc = 0;
+  const uint64_t* args = nullptr;
+  const Machine* parent = nullptr;
+  unsigned nesting = 0;
   // Fault report (valid when fault != kNone).
   Fault fault = Fault::kNone;
   const Interpreter* fault_prog = nullptr;
   size_t fault_pc = 0;
   uint64_t fault_addr = 0;
   uint32_t fault_size = 0;
+  bool fault_in_callback = false;
 };
+
+// EngineHooks::call_function of the interpreter: runs `target` of `program` (an Interpreter) as
+// a callback of the run in progress on this thread.
+uint64_t call_function(const void* program, uint64_t target, uint64_t r1, uint64_t r2, uint64_t r3,
+                       uint64_t r4, uint64_t r5);
 
 // Label addresses of the fast loop, indexed by IOp (used by create() to link slots).
 const void* const* fast_labels();

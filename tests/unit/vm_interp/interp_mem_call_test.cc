@@ -271,3 +271,63 @@ TEST(InterpCall, TailCalls) {
 
 }  // namespace
 }  // namespace bombus::vm::test
+
+namespace bombus::vm::test {
+namespace {
+
+// A bpf_loop-like helper: calls the callback fn(i, ctx) for i in [0, nr) and sums the results.
+uint64_t h_loop(uint64_t nr, uint64_t fn, uint64_t ctx, uint64_t, uint64_t) {
+  RunState* rs = current_run_state();
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < nr && !rs->stop; ++i) {
+    sum += rs->hooks.call_function(rs->program, fn, i, ctx, 0, 0, 0);
+  }
+  return sum;
+}
+const std::array<HelperFn, 2> kLoopHelpers = {nullptr, h_loop};
+
+TEST(InterpCall, CallbacksThroughCallFunction) {
+  // main: [r10-8] = 1000; r1 = 4; r2 = &cb (insn 8); r3 = r10-8; call loop; exit
+  // cb(i, ctx): r0 = i * 2 + *(u64*)ctx   (reads the caller's stack through ctx)
+  Prog p{st(isa::kSizeDW, 10, -8, 1000), mov64k(1, 4)};
+  lddw(p, 2, 8);
+  p.push_back(mov64x(3, 10));
+  p.push_back(alu64k(kAdd, 3, -8));
+  p.push_back(call(1));
+  p.push_back(exit_insn());
+  // insn 8:
+  p.push_back(mov64x(0, 1));
+  p.push_back(alu64k(kMul, 0, 2));
+  p.push_back(ldx(isa::kSizeDW, 4, 2, 0));
+  p.push_back(alu64x(kAdd, 0, 4));
+  p.push_back(exit_insn());
+  InterpOptions o;
+  o.helpers = kLoopHelpers;
+  EXPECT_EQ(run_both(p, nullptr, 0, o), (0 + 2 + 4 + 6) + 4 * 1000u);
+
+  // A fault inside the callback ends the whole run and names the callback's instruction.
+  Prog bad = p;
+  bad[10] = ldx(isa::kSizeDW, 4, 2, 4096);
+  o.checked = true;
+  auto it = Interpreter::create(bad, o);
+  ASSERT_TRUE(it.ok());
+  auto r = it->run(nullptr, 0);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().where.insn, 10);
+  EXPECT_NE(r.error().message.find("in a callback: out-of-bounds read"), std::string::npos)
+      << r.error().format();
+
+  // A target outside the program is an error at the helper call.
+  Prog wild = p;
+  wild[2].imm = 99;
+  auto w = Interpreter::create(wild, o);
+  ASSERT_TRUE(w.ok());
+  auto wr = w->run(nullptr, 0);
+  ASSERT_FALSE(wr.ok());
+  EXPECT_EQ(wr.error().where.insn, 6);
+  EXPECT_NE(wr.error().message.find("callback target 0x63"), std::string::npos)
+      << wr.error().format();
+}
+
+}  // namespace
+}  // namespace bombus::vm::test
