@@ -77,6 +77,10 @@ void Engine::run() {
   }
   rep_.subprog_starts = cfg_.subprog_starts;
   rep_.facts.assign(n, {});
+  if (opts_.record_states) {
+    rep_.entry_states.assign(n, {});
+    rep_.visits.assign(n, 0);
+  }
   max_stack_.assign(cfg_.subprog_starts.size(), 0);
   call_edges_.assign(cfg_.subprog_starts.size(), {});
   explored_.resize(n);
@@ -135,6 +139,10 @@ bool Engine::step() {
     if (!rep_.error.empty()) return false;
   }
   rep_.facts[pc_].reachable = true;
+  if (opts_.record_states) {
+    if (rep_.entry_states[pc_].empty()) rep_.entry_states[pc_] = state_str(st_);
+    ++rep_.visits[pc_];
+  }
   const Insn& insn = prog_.insns[pc_];
   const auto& info = isa::op_info(insn.opcode);
   State before;
@@ -145,6 +153,7 @@ bool Engine::step() {
     before = st_;
   }
   jumped_ = false;
+  switched_ = false;
   bool ok = true;
   int width = 1;
   switch (info.kind) {
@@ -201,7 +210,7 @@ bool Engine::step() {
   if (opts_.log_level >= 1 && !done_) {
     // Registers the instruction changed, like the kernel's "; R0_w=..." suffix.
     std::string changed;
-    if (!before.frames.empty() && before.frames.size() == st_.frames.size()) {
+    if (!switched_ && !before.frames.empty() && before.frames.size() == st_.frames.size()) {
       for (int r = 0; r < 11; ++r) {
         const Reg& a = before.frames.back().regs[r];
         const Reg& b = st_.frames.back().regs[r];
@@ -230,7 +239,8 @@ void Engine::log_insn(int pc) {
 
 void Engine::log_line_info(int pc) {
   if (prog_.lines.empty()) return;
-  // Find the line-info record covering pc (records sorted by insn).
+  // The record covering pc (records sorted by insn); printed whenever it changes, like the
+  // kernel's verbose_linfo.
   size_t lo = 0, hi = prog_.lines.size();
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -240,16 +250,9 @@ void Engine::log_line_info(int pc) {
       hi = mid;
   }
   if (lo == 0) return;
+  if (static_cast<int>(lo - 1) == last_line_pc_) return;
+  last_line_pc_ = static_cast<int>(lo - 1);
   const LineInfo& li = prog_.lines[lo - 1];
-  if (li.insn != static_cast<uint32_t>(pc) && last_line_pc_ >= 0 &&
-      prog_.lines[line_idx_].insn == li.insn && last_line_pc_ + 1 == pc)
-    return;  // still inside the same source line
-  if (static_cast<int>(lo - 1) == static_cast<int>(line_idx_) && last_line_pc_ + 1 == pc) {
-    last_line_pc_ = pc;
-    return;
-  }
-  line_idx_ = lo - 1;
-  last_line_pc_ = pc;
   rep_.log += "; " + li.text + " @ " + li.file + ":" + std::to_string(li.line) + "\n";
 }
 
@@ -291,6 +294,7 @@ bool Engine::pop_path() {
     done_ = true;
     return false;
   }
+  switched_ = true;
   Pending p = std::move(stack_.back());
   stack_.pop_back();
   st_ = std::move(p.st);

@@ -104,6 +104,7 @@ class Engine {
   bool finalize_stack_depth();
 
   bool done_ = false;
+  bool switched_ = false;  // the current insn ended its path and another was popped
   std::vector<bool> branch_seen_;
   std::string pending_log_;  // written after the current insn's line (path switches)
   uint32_t id_gen_ = 0;
@@ -111,7 +112,6 @@ class Engine {
   std::vector<std::vector<std::unique_ptr<Checkpoint>>> explored_;
   std::vector<Pending> stack_;
   uint64_t cur_states_ = 0;
-  size_t line_idx_ = 0;
   int last_line_pc_ = -1;
 };
 

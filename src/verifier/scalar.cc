@@ -202,26 +202,45 @@ void Scalar::truncate(int bytes) {
 }
 
 std::string Scalar::bounds_str() const {
-  std::string out;
-  auto add = [&](const char* name, long long v, bool is_default, bool is_unsigned) {
-    if (is_default) return;
-    char buf[64];
-    if (is_unsigned)
-      std::snprintf(buf, sizeof buf, "%s=%llu", name, static_cast<unsigned long long>(v));
-    else
-      std::snprintf(buf, sizeof buf, "%s=%lld", name, v);
-    if (!out.empty()) out += ',';
-    out += buf;
+  // The kernel's compact form: fields with equal values share one "=value"
+  // ("smin=smin32=0,smax=umax=smax32=umax32=255"); fields at their type's extreme are omitted.
+  struct Field {
+    const char* name;
+    uint64_t val;
+    bool omit;
+    bool is_signed;
   };
-  add("smin", smin, smin == std::numeric_limits<int64_t>::min(), false);
-  add("smax", smax, smax == std::numeric_limits<int64_t>::max(), false);
-  add("umin", static_cast<long long>(umin), umin == 0, true);
-  add("umax", static_cast<long long>(umax), umax == ~0ull, true);
-  add("smin32", s32_min, s32_min == std::numeric_limits<int32_t>::min(), false);
-  add("smax32", s32_max, s32_max == std::numeric_limits<int32_t>::max(), false);
-  add("umin32", u32_min, u32_min == 0, true);
-  add("umax32", u32_max, u32_max == 0xffffffffu, true);
-  if (!var.is_unknown()) {
+  Field f[] = {
+      {"smin", static_cast<uint64_t>(smin), smin == std::numeric_limits<int64_t>::min(), true},
+      {"smax", static_cast<uint64_t>(smax), smax == std::numeric_limits<int64_t>::max(), true},
+      {"umin", umin, umin == 0, false},
+      {"umax", umax, umax == ~0ull, false},
+      {"smin32", static_cast<uint64_t>(static_cast<int64_t>(s32_min)),
+       s32_min == std::numeric_limits<int32_t>::min(), true},
+      {"smax32", static_cast<uint64_t>(static_cast<int64_t>(s32_max)),
+       s32_max == std::numeric_limits<int32_t>::max(), true},
+      {"umin32", u32_min, u32_min == 0, false},
+      {"umax32", u32_max, u32_max == 0xffffffffu, false},
+  };
+  std::string out;
+  for (size_t i = 0; i < std::size(f); ++i) {
+    if (f[i].omit) continue;
+    if (!out.empty()) out += ',';
+    out += f[i].name;
+    for (size_t j = i + 1; j < std::size(f); ++j) {
+      if (f[j].omit || f[j].val != f[i].val) continue;
+      out += '=';
+      out += f[j].name;
+      f[j].omit = true;
+    }
+    char buf[32];
+    if (f[i].is_signed)
+      std::snprintf(buf, sizeof buf, "=%lld", static_cast<long long>(f[i].val));
+    else
+      std::snprintf(buf, sizeof buf, "=%llu", static_cast<unsigned long long>(f[i].val));
+    out += buf;
+  }
+  if (!var.is_unknown() && !var.is_const()) {
     if (!out.empty()) out += ',';
     out += "var_off=" + var.str();
   }

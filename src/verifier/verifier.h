@@ -48,6 +48,8 @@ struct Options {
   bool strict_alignment = false;  // BPF_F_STRICT_ALIGNMENT
   // The kernel lets CAP_PERFMON programs read uninitialised stack; bombus refuses by default.
   bool allow_uninit_stack = false;
+  // Fill Report::entry_states (costly: one state rendering per processed instruction).
+  bool record_states = false;
 };
 
 // Per-instruction facts after successful verification (index = insn index).
@@ -69,7 +71,10 @@ struct Report {
   std::vector<uint32_t> subprog_starts;  // insn index of each function, [0] == 0
   std::vector<uint32_t> stack_depth;     // bytes per function
   std::vector<InsnFacts> facts;          // sized like the program once the CFG check passes
-  std::string stats_line() const;        // "processed N insns (limit ...) ... mark_read R"
+  // With Options::record_states: the state at each insn's first visit, and how many visits.
+  std::vector<std::string> entry_states;
+  std::vector<uint32_t> visits;
+  std::string stats_line() const;  // "processed N insns (limit ...) ... mark_read R"
 };
 
 Report verify(const Program& prog, const Options& opts = {});
