@@ -86,7 +86,7 @@ TEST(Scalar, SyncDerivesAcrossViews) {
   EXPECT_EQ(r.umax, 1000u);
   EXPECT_EQ(r.var.mask, 1023u);
   EXPECT_EQ(r.u32_max, 1000u);
-  EXPECT_EQ(r.bounds_str(), "smin=smin32=0,smax=umax=smax32=umax32=1000,var_off=(0x0; 0x3ff)"); 0x3ff)");
+  EXPECT_EQ(r.bounds_str(), "smin=smin32=0,smax=umax=smax32=umax32=1000,var_off=(0x0; 0x3ff)");
 }
 
 TEST(Scalar, AluAndMasks) {
