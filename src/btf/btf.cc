@@ -283,11 +283,17 @@ std::optional<VarSecinfo> Btf::datasec_entry(uint32_t datasec_id, uint32_t var_i
 std::vector<uint32_t> Btf::decl_tags(uint32_t id, std::optional<int32_t> component) const {
   std::vector<uint32_t> out;
   if (base_) out = base_->decl_tags(id, component);
-  for (uint32_t t = start_id(); t < type_count(); ++t) {
-    Type tt = type(t);
-    if (tt.kind() != Kind::kDeclTag || tt.ref() != id) continue;
-    if (!component || tt.decl_tag_component() == *component) out.push_back(t);
+  if (!tags_built_) {
+    for (uint32_t t = start_id(); t < type_count(); ++t)
+      if (kind(t) == Kind::kDeclTag) tags_.push_back(t);
+    std::stable_sort(tags_.begin(), tags_.end(),
+                     [this](uint32_t a, uint32_t b) { return type(a).ref() < type(b).ref(); });
+    tags_built_ = true;
   }
+  auto it = std::lower_bound(tags_.begin(), tags_.end(), id,
+                             [this](uint32_t tag, uint32_t v) { return type(tag).ref() < v; });
+  for (; it != tags_.end() && type(*it).ref() == id; ++it)
+    if (!component || type(*it).decl_tag_component() == *component) out.push_back(*it);
   return out;
 }
 

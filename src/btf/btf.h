@@ -215,6 +215,9 @@ class Btf {
   // Lazy name index: (hash-sorted) ids by name.
   mutable std::vector<uint32_t> by_name_;
   mutable bool by_name_built_ = false;
+  // Lazy DECL_TAG index: tag ids sorted by (tagged type, tag id).
+  mutable std::vector<uint32_t> tags_;
+  mutable bool tags_built_ = false;
 };
 
 // Contents of the ELF section `name` of the file at `path` (used for .BTF / .BTF.ext of objects).
