@@ -6,6 +6,8 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "net/cbpf_to_ebpf.h"
 #include "net/engines.h"
@@ -208,6 +210,67 @@ Result<std::vector<SeccompData>> parse_seccomp_text(std::string_view text) {
     for (size_t a = 3; a < nums.size(); ++a) d.args[a - 3] = nums[a];
     out.push_back(d);
   }
+  return out;
+}
+
+namespace {
+
+Result<std::vector<uint8_t>> slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  Location where;
+  where.object = path;
+  if (!f) return make_error(Errc::kNotFound, "cannot open file", where);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)),
+                              std::istreambuf_iterator<char>());
+}
+
+bool looks_like_text(const std::vector<uint8_t>& b) {
+  if (b.empty()) return false;
+  for (uint8_t c : b)
+    if (!(c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
+  return true;
+}
+
+template <typename T>
+Result<T> with_file(Result<T> r, const std::string& path) {
+  if (!r.ok()) r.error().where.object = path;
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<CbpfInsn>> load_cbpf_file(const std::string& path) {
+  BOMBUS_ASSIGN_OR_RETURN(auto bytes, slurp(path));
+  if (looks_like_text(bytes))
+    return with_file(parse_cbpf_text({reinterpret_cast<const char*>(bytes.data()), bytes.size()}),
+                     path);
+  return with_file(decode_cbpf(bytes), path);
+}
+
+Result<std::vector<SeccompData>> load_seccomp_records(const std::string& path) {
+  BOMBUS_ASSIGN_OR_RETURN(auto bytes, slurp(path));
+  if (looks_like_text(bytes))
+    return with_file(
+        parse_seccomp_text({reinterpret_cast<const char*>(bytes.data()), bytes.size()}), path);
+  return with_file(decode_seccomp_records(bytes), path);
+}
+
+std::string format_seccomp_report(std::span<const SeccompData> calls,
+                                  std::span<const SeccompResult> results, bool json) {
+  std::string out = json ? "[" : "";
+  for (size_t i = 0; i < calls.size() && i < results.size(); ++i) {
+    const SeccompData& d = calls[i];
+    const SeccompResult& r = results[i];
+    if (json) {
+      out += fmt::format(
+          "{}{{\"nr\":{},\"arch\":{},\"action\":\"{}\",\"data\":{},\"ret\":{},\"filter\":{}}}",
+          i ? "," : "", d.nr, d.arch, seccomp_action_name(r.action), r.data, r.raw, r.filter);
+    } else {
+      out += fmt::format("nr {} arch {:#x} args {:#x} {:#x} {:#x}: {}\n", d.nr, d.arch, d.args[0],
+                         d.args[1], d.args[2], format_seccomp_result(r));
+    }
+  }
+  if (json) out += "]";
   return out;
 }
 

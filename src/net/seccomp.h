@@ -76,4 +76,13 @@ class SeccompFilterSet {
 Result<std::vector<SeccompData>> decode_seccomp_records(std::span<const uint8_t> bytes);
 Result<std::vector<SeccompData>> parse_seccomp_text(std::string_view text);
 
+// Files for the CLI. A filter file holds raw struct sock_filter records or text (tcpdump -ddd
+// or -dd style); a records file holds raw 64-byte records or the text form above. Text is
+// recognised by being printable ASCII.
+Result<std::vector<CbpfInsn>> load_cbpf_file(const std::string& path);
+Result<std::vector<SeccompData>> load_seccomp_records(const std::string& path);
+// One line per record ("nr 39 arch 0xc000003e: ERRNO(1)") or a JSON array.
+std::string format_seccomp_report(std::span<const SeccompData> calls,
+                                  std::span<const SeccompResult> results, bool json);
+
 }  // namespace bombus::net

@@ -15,6 +15,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <filesystem>
 
 #ifdef BOMBUS_HAVE_LIBSECCOMP
 #include <seccomp.h>
@@ -105,6 +107,48 @@ TEST(Seccomp, ParsesRecords) {
   EXPECT_FALSE(decode_seccomp_records(raw).ok());
   raw.resize(128);
   EXPECT_EQ(decode_seccomp_records(raw)->size(), 2u);
+}
+
+TEST(Seccomp, FilesAndReport) {
+  char dir[] = "/tmp/bombus-seccomp-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string text_filter = std::string(dir) + "/f.txt",
+                    bin_filter = std::string(dir) + "/f.bin",
+                    calls = std::string(dir) + "/calls.txt";
+  auto prog = nr_filter(39, SECCOMP_RET_ERRNO | 1, SECCOMP_RET_ALLOW);
+  {
+    FILE* f = std::fopen(text_filter.c_str(), "w");
+    std::fprintf(f, "%zu\n", prog.size());
+    for (const auto& i : prog) std::fprintf(f, "%u %u %u %u\n", i.code, i.jt, i.jf, i.k);
+    std::fclose(f);
+    auto bytes = encode_cbpf(prog);
+    f = std::fopen(bin_filter.c_str(), "wb");
+    std::fwrite(bytes.data(), 1, bytes.size(), f);
+    std::fclose(f);
+    f = std::fopen(calls.c_str(), "w");
+    std::fprintf(f, "39\n40\n");
+    std::fclose(f);
+  }
+  auto a = load_cbpf_file(text_filter);
+  auto b = load_cbpf_file(bin_filter);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(*a, prog);
+  EXPECT_EQ(*b, prog);
+  auto recs = load_seccomp_records(calls);
+  ASSERT_TRUE(recs.ok());
+  SeccompFilterSet set;
+  ASSERT_TRUE(set.add(*a).ok());
+  std::vector<SeccompResult> res;
+  for (const auto& d : *recs) res.push_back(set.evaluate(d));
+  std::string text = format_seccomp_report(*recs, res, false);
+  EXPECT_NE(text.find("nr 39 arch 0xc000003e"), std::string::npos) << text;
+  EXPECT_NE(text.find("ERRNO(1)"), std::string::npos);
+  std::string json = format_seccomp_report(*recs, res, true);
+  EXPECT_NE(json.find("\"action\":\"ALLOW\""), std::string::npos) << json;
+  auto missing = load_cbpf_file(std::string(dir) + "/none");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().format().find("/none"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 #ifdef BOMBUS_HAVE_LIBSECCOMP
