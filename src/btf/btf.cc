@@ -138,6 +138,12 @@ bool Btf::valid_str(uint32_t off) const {
   return off - str_start_ < strs_.size();
 }
 
+char Btf::str_first(uint32_t off) const {
+  if (off < str_start_) return base_ ? base_->str_first(off) : 0;
+  uint32_t local = off - str_start_;
+  return local < strs_.size() ? strs_[local] : 0;
+}
+
 std::string_view Btf::str(uint32_t off) const {
   if (off < str_start_) return base_ ? base_->str(off) : std::string_view();
   uint32_t local = off - str_start_;
@@ -423,7 +429,7 @@ Status Btf::validate_types() {
       return {};
     };
     BOMBUS_TRY(check_str(w[0], "name"));
-    bool named = w[0] != 0 && !str(w[0]).empty();
+    bool named = w[0] != 0 && str_first(w[0]) != 0;
     bool kflag = t.kflag();
     switch (k) {
       case Kind::kInt: {
@@ -501,7 +507,7 @@ Status Btf::validate_types() {
         uint32_t stride = k == Kind::kEnum ? 2 : 3;
         for (uint32_t i = 0; i < vlen; ++i) {
           uint32_t off = w[3 + stride * i];
-          if (!valid_str(off) || off == 0 || str(off).empty())
+          if (!valid_str(off) || off == 0 || str_first(off) == 0)
             return fail("value #" + std::to_string(i) + ": invalid name offset " +
                         std::to_string(off));
         }

@@ -202,6 +202,7 @@ class Btf {
  private:
   friend class Type;
   Type base_type(uint32_t id) const;
+  char str_first(uint32_t off) const;  // first byte of a string (no strlen)
   Status validate_types();
   Status validate_graph();
   void build_name_index() const;
