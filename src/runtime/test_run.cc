@@ -122,12 +122,11 @@ Result<TestRunResult> run_xdp(ProgramImpl& p, const TestRun& in) {
   BOMBUS_TRY(run_loop(p, &x, sizeof x, in, regions, out));
   set_data_out(in, reinterpret_cast<uint8_t*>(x.data_meta), x.data_end - x.data_meta, out);
   if (!in.ctx_in.empty() || in.ctx_size_out) {
-    uint32_t md[6] = {static_cast<uint32_t>(x.data - x.data_meta),
-                      static_cast<uint32_t>(x.data_end - x.data_meta),
-                      0,
-                      x.ingress_ifindex,
-                      x.rx_queue_index,
-                      0};
+    // The kernel writes back only data and data_end; the rest is ctx_in as given.
+    uint32_t md[6] = {};
+    std::memcpy(md, in.ctx_in.data(), std::min<size_t>(sizeof md, in.ctx_in.size()));
+    md[0] = static_cast<uint32_t>(x.data - x.data_meta);
+    md[1] = static_cast<uint32_t>(x.data_end - x.data_meta);
     out.ctx_out.assign(reinterpret_cast<uint8_t*>(md), reinterpret_cast<uint8_t*>(md) + sizeof md);
   }
   return out;
