@@ -657,7 +657,6 @@ Result<CoreResult> core_calculate(const Btf& local, const CoreRelo& relo, const 
   for (uint32_t cid : target.find_prefix(ess)) {
     Type ct = target.type(cid);
     if (!kinds_compat(ct.kind(), lt.kind()) || essential(ct.name()) != ess) continue;
-    if (ct.kind() != lt.kind()) continue;  // candidates must have the local root's kind
     int m = spec_match(local_spec, relo.kind, target, cid, cand_spec);
     if (m < 0)
       return relo_error(relo_idx, relo,

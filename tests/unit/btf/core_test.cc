@@ -236,6 +236,20 @@ TEST(Core, Enum64AndLddw) {
   EXPECT_EQ(isa::lddw_imm64(p[0], p[1]), uint64_t(1) << 40);
 }
 
+TEST(Core, EnumMatchesEnum64Candidate) {
+  BtfBuilder lb;
+  uint32_t le = lb.add_enum("mixed", 4, {{"A", 1}, {"B", 2}});
+  BtfBuilder tb;
+  tb.add_enum64("mixed", 8, {{"B", int64_t(1) << 36}});
+  auto ld = lb.build(), td = tb.build();
+  auto l = Btf::parse(ld), t = Btf::parse(td);
+  ASSERT_TRUE(l.ok() && t.ok());
+  auto r = core_calculate(*l, relo(le, "1", ReloKind::kEnumvalValue), *t, 0);
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  EXPECT_FALSE(r->poison);
+  EXPECT_EQ(r->new_val, uint64_t(1) << 36);
+}
+
 TEST(Core, MissingEnumValuePoisonsLddwPair) {
   BtfBuilder lb;
   uint32_t le = lb.add_enum("e", 4, {{"A", 1}});
