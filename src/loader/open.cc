@@ -48,6 +48,7 @@ Result<ObjectSpec> run_phases(const elf::ElfFile& elf, std::string name, const O
   BOMBUS_TRY(detail::apply_core(st));
   BOMBUS_TRY(detail::apply_data_relocations(st));
   BOMBUS_TRY(detail::link_programs(st));
+  BOMBUS_TRY(detail::fixup_btf(st));
   return std::move(st.spec);
 }
 

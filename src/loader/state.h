@@ -55,8 +55,9 @@ struct OpenState {
   const elf::ElfFile* elf = nullptr;
   const OpenOptions* opts = nullptr;
   ObjectSpec spec;
-  std::shared_ptr<btf::Btf> btf;  // also in spec.btf
-  std::optional<btf::BtfExt> btf_ext;
+  std::shared_ptr<btf::Btf> btf;       // also in spec.btf
+  std::shared_ptr<btf::Btf> old_btf;   // the unfixed BTF, kept while btf_ext lives
+  std::optional<btf::BtfExt> btf_ext;  // views into the BTF as first parsed (see old_btf)
   std::vector<CodeSection> code;
   std::map<uint32_t, size_t> code_by_sec;  // section index -> index in code
   std::vector<Func> funcs;
@@ -97,5 +98,6 @@ Status collect_relocations(OpenState& st);     // relocate.cc: classify every re
 Status apply_core(OpenState& st);              // core_relo.cc: CO-RE on section code
 Status apply_data_relocations(OpenState& st);  // relocate.cc: maps, data, externs
 Status link_programs(OpenState& st);           // link.cc: append subprograms, func/line info
+Status fixup_btf(OpenState& st);               // btf_fixup.cc: DATASEC sizes and offsets
 
 }  // namespace bombus::loader::detail

@@ -378,3 +378,44 @@ TEST(OpenObject, MapAttributes) {
 
 }  // namespace
 }  // namespace bombus::loader
+
+namespace bombus::loader {
+namespace {
+
+// clang leaves DATASEC sizes and .kconfig offsets at 0; the ObjectSpec's BTF has them filled.
+TEST(OpenObject, DatasecsDescribeTheMapValues) {
+  for (const char* n : {"global_data", "kconfig"}) {
+    ObjectSpec o = open_ok(n);
+    ASSERT_NE(o.btf, nullptr);
+    int checked = 0;
+    for (const MapSpec& m : o.maps) {
+      if (m.origin == MapOrigin::kBtf) continue;
+      ASSERT_NE(m.btf_value_type_id, 0u) << m.real_name;
+      btf::Type ds = o.btf->type(m.btf_value_type_id);
+      ASSERT_EQ(ds.kind(), btf::Kind::kDatasec);
+      EXPECT_EQ(ds.size(), m.value_size) << m.real_name;
+      std::vector<uint32_t> offs;
+      for (uint32_t i = 0; i < ds.vlen(); ++i) {
+        btf::VarSecinfo vi = ds.secinfo(i);
+        EXPECT_LE(vi.offset + vi.size, m.value_size) << m.real_name;
+        offs.push_back(vi.offset);
+        if (m.origin == MapOrigin::kKconfig) {
+          bool match = false;
+          for (const ExternSpec& x : o.externs)
+            match |= x.name == o.btf->name(vi.type) && x.kcfg_offset == vi.offset;
+          EXPECT_TRUE(match) << o.btf->name(vi.type);
+        }
+      }
+      std::sort(offs.begin(), offs.end());
+      EXPECT_EQ(std::adjacent_find(offs.begin(), offs.end()), offs.end())
+          << m.real_name << ": two variables at one offset";
+      ++checked;
+    }
+    EXPECT_GT(checked, 0) << n;
+    // Line info text survives the BTF swap.
+    EXPECT_FALSE(o.programs.at(0).line_info.at(0).file.empty());
+  }
+}
+
+}  // namespace
+}  // namespace bombus::loader
