@@ -93,8 +93,11 @@ TEST(Phases, RelocationsAreClassifiedThenApplied) {
   EXPECT_EQ(xdp->insns[first_map.insn].src, 0);
   ASSERT_TRUE(apply_data_relocations(f.st).ok());
   EXPECT_EQ(xdp->insns[first_map.insn].src, isa::kPseudoMapIdx);
-  for (const Relo& r : xdp->relos)
-    if (r.kind == ReloKind::kSubprogAddr) EXPECT_EQ(xdp->insns[r.insn].src, isa::kPseudoFunc);
+  for (const Relo& r : xdp->relos) {
+    if (r.kind == ReloKind::kSubprogAddr) {
+      EXPECT_EQ(xdp->insns[r.insn].src, isa::kPseudoFunc);
+    }
+  }
   ASSERT_TRUE(link_programs(f.st).ok());
   EXPECT_EQ(f.st.spec.programs[0].subprogs.size(), 2u);
 }
