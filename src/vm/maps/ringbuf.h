@@ -73,9 +73,13 @@ template <typename F>
 long RingBuf::consume(F&& cb, uint64_t max_records) {
   uint64_t c = cons().load(std::memory_order_relaxed);
   long n = 0;
+  uint64_t p = prod().load(std::memory_order_acquire);
+  uint64_t since_store = 0;
   while (static_cast<uint64_t>(n) < max_records) {
-    uint64_t p = prod().load(std::memory_order_acquire);
-    if (c >= p) break;
+    if (c >= p) {
+      p = prod().load(std::memory_order_acquire);
+      if (c >= p) break;
+    }
     auto* hdr = reinterpret_cast<uint32_t*>(ring_ + (c & mask_));
     uint32_t len = std::atomic_ref<uint32_t>(*hdr).load(std::memory_order_acquire);
     if (len & kBusy) break;
@@ -87,9 +91,16 @@ long RingBuf::consume(F&& cb, uint64_t max_records) {
       ++n;
     }
     c = next;
-    cons().store(c, std::memory_order_release);
+    // Publish the consumer position every few KiB (and at the end) rather than per record, so
+    // the producer's cache line is not pulled away on every record.
+    since_store += data_len + kHdrSize;
+    if (since_store >= 4096) {
+      cons().store(c, std::memory_order_release);
+      since_store = 0;
+    }
     if (stop) break;
   }
+  cons().store(c, std::memory_order_release);
   return n;
 }
 
