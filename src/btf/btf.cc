@@ -378,7 +378,7 @@ Result<Btf> Btf::parse(std::span<const uint8_t> data, const Btf* base) {
     if (sp[str_len - 1] != 0)
       return bad("string section not NUL-terminated", hdr_len + str_off + str_len - 1);
   }
-  btf.strs_.assign(reinterpret_cast<const char*>(sp), str_len);
+  btf.strs_.assign(reinterpret_cast<const char*>(sp), reinterpret_cast<const char*>(sp) + str_len);
   btf.words_.resize(type_len / 4);
   if (type_len) std::memcpy(btf.words_.data(), data.data() + hdr_len + type_off, type_len);
   BOMBUS_TRY(btf.validate_types());

@@ -212,7 +212,7 @@ class Btf {
   uint32_t str_start_ = 0;
   std::vector<uint32_t> words_;    // the type section, word-aligned
   std::vector<uint32_t> offsets_;  // word offset in words_ of local type i (id start_id()+i)
-  std::string strs_;               // the string section
+  std::vector<char> strs_;         // the string section (a vector: no SSO, views survive moves)
   // Lazy name index: (hash-sorted) ids by name.
   mutable std::vector<uint32_t> by_name_;
   mutable bool by_name_built_ = false;

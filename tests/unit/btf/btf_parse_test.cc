@@ -190,6 +190,18 @@ TEST(BtfParse, FuncMustPointToProto) {
   EXPECT_NE(parse_err(b.build()).message.find("not a FUNC_PROTO"), std::string::npos);
 }
 
+TEST(BtfParse, NameViewsSurviveMove) {
+  BtfBuilder b;
+  b.add_int("i", 4);  // a string section shorter than any small-string buffer
+  auto data = b.build();
+  auto r = Btf::parse(data);
+  ASSERT_TRUE(r.ok());
+  std::string_view n = r->name(1);
+  Btf moved = std::move(*r);
+  EXPECT_EQ(n.data(), moved.name(1).data());
+  EXPECT_EQ(n, "i");
+}
+
 TEST(BtfParse, SplitBtf) {
   auto base_data = sample();
   auto base = Btf::parse(base_data);
