@@ -49,14 +49,17 @@ Compiler::Compiler(std::span<const isa::Insn> insns, const JitOptions& opts)
   bmi2_ = opts.use_bmi2 && asmjit::CpuInfo::host().features().x86().hasBMI2();
 }
 
-Error Compiler::err(size_t pc, std::string msg) const {
-  Location loc;
-  loc.program = opts_.name;
-  loc.insn = static_cast<int64_t>(pc);
-  return make_error(Errc::kInvalid, "jit: " + std::move(msg), std::move(loc));
+bool Compiler::err(size_t pc, std::string msg) {
+  if (!error_) {
+    Location loc;
+    loc.program = opts_.name;
+    loc.insn = static_cast<int64_t>(pc);
+    error_ = make_error(Errc::kInvalid, "jit: " + std::move(msg), std::move(loc));
+  }
+  return false;
 }
 
-Status Compiler::check_structure() {
+bool Compiler::check_structure() {
   const size_t n = insns_.size();
   if (n == 0) return err(0, "empty program");
   if (n > kMaxInsns) return err(0, "program too large (" + std::to_string(n) + " insns)");
@@ -113,7 +116,7 @@ Status Compiler::check_structure() {
     }
     is_target_[target] = true;
   }
-  return {};
+  return true;
 }
 
 void Compiler::find_functions() {
@@ -261,7 +264,7 @@ void Compiler::load_imm_r11(int32_t imm, bool is64) {
   }
 }
 
-Status Compiler::emit_insn(size_t pc) {
+bool Compiler::emit_insn(size_t pc) {
   const isa::Insn& in = insns_[pc];
   auto& a = *a_;
   using K = isa::OpKind;
@@ -285,7 +288,7 @@ Status Compiler::emit_insn(size_t pc) {
       return emit_atomic(pc, in);
     case K::Lddw:
       mov_imm64(host_reg(in.dst), isa::lddw_imm64(in, insns_[pc + 1]));
-      return {};
+      return true;
     case K::LdAbs:
     case K::LdInd:
       return emit_ld_pkt(pc, in);
@@ -293,7 +296,7 @@ Status Compiler::emit_insn(size_t pc) {
     case K::Jal: {
       const int64_t off = isa::op_info(in.opcode).kind == K::Jal ? in.imm : in.off;
       if (off != 0) a.jmp(labels_[pc + 1 + off]);
-      return {};
+      return true;
     }
     case K::JccK:
     case K::JccX:
@@ -304,7 +307,7 @@ Status Compiler::emit_insn(size_t pc) {
       return emit_callx(pc, in);
     case K::Exit:
       emit_epilogue_inline();
-      return {};
+      return true;
     case K::kInvalid:
       break;
   }
@@ -312,12 +315,13 @@ Status Compiler::emit_insn(size_t pc) {
 }
 
 Result<std::unique_ptr<JitProgram>> Compiler::compile() {
-  BOMBUS_TRY(check_structure());
+  if (!check_structure()) return *error_;
   find_functions();
   const size_t n = insns_.size();
 
   code_.init(asmjit::Environment::host());
   code_.setErrorHandler(&sink_);
+  code_.reserveBuffer(&code_.textSection()->buffer(), n * 8 + 512);  // no regrowth copies
   ax::Assembler assembler(&code_);
   a_ = &assembler;
   auto& a = assembler;
@@ -356,7 +360,7 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
     }
     if (is_target_[pc]) a.bind(labels_[pc]);
     const isa::Insn& in = insns_[pc];
-    BOMBUS_TRY(emit_insn(pc));
+    if (!emit_insn(pc)) return *error_;
     const isa::OpKind kind = isa::op_info(in.opcode).kind;
     prev_ends_flow =
         kind == isa::OpKind::Exit || kind == isa::OpKind::Ja || kind == isa::OpKind::Jal;

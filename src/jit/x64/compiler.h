@@ -15,6 +15,7 @@
 #include <asmjit/x86.h>
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -50,9 +51,9 @@ class Compiler {
     size_t insn;
   };
 
-  Status check_structure();
+  bool check_structure();
   void find_functions();
-  Status emit_insn(size_t pc);
+  bool emit_insn(size_t pc);
   void emit_push_frame();
   void emit_pop_frame();
   void emit_main_prologue();
@@ -61,32 +62,34 @@ class Compiler {
   void emit_stubs();
 
   // emit_alu.cc
-  Status emit_alu(size_t pc, const isa::Insn& in);
+  bool emit_alu(size_t pc, const isa::Insn& in);
   void emit_divmod(const isa::Insn& in, bool is64, bool is_k, bool is_signed, bool is_mod);
   void emit_shift(const isa::Insn& in, bool is64, bool is_k, int op);
-  Status emit_end(size_t pc, const isa::Insn& in);
+  bool emit_end(size_t pc, const isa::Insn& in);
   // emit_mem.cc
-  Status emit_ldx(const isa::Insn& in, bool sign);
-  Status emit_st(const isa::Insn& in);
-  Status emit_stx(const isa::Insn& in);
-  Status emit_atomic(size_t pc, const isa::Insn& in);
-  Status emit_jcc(size_t pc, const isa::Insn& in);
-  Status emit_call(size_t pc, const isa::Insn& in);
-  Status emit_callx(size_t pc, const isa::Insn& in);
+  bool emit_ldx(const isa::Insn& in, bool sign);
+  bool emit_st(const isa::Insn& in);
+  bool emit_stx(const isa::Insn& in);
+  bool emit_atomic(size_t pc, const isa::Insn& in);
+  bool emit_jcc(size_t pc, const isa::Insn& in);
+  bool emit_call(size_t pc, const isa::Insn& in);
+  bool emit_callx(size_t pc, const isa::Insn& in);
   void emit_after_helper();
-  Status emit_tail_call(size_t pc);
-  Status emit_ld_pkt(size_t pc, const isa::Insn& in);
+  bool emit_tail_call(size_t pc);
+  bool emit_ld_pkt(size_t pc, const isa::Insn& in);
 
   // Loads a (possibly blinded) 32-bit immediate, sign-extended to 64 bits, into r11.
   void load_imm_r11(int32_t imm, bool is64);
   void mov_imm64(const ax::Gp& dst, uint64_t value);
   asmjit::Label fault_stub(Fault f, size_t insn);
-  Error err(size_t pc, std::string msg) const;
+  // Records the first error (error_) and returns false; emitters return true when fine.
+  bool err(size_t pc, std::string msg);
   bool blinding() const { return opts_.blind_constants; }
 
   std::span<const isa::Insn> insns_;
   const JitOptions& opts_;
   std::unique_ptr<JitProgram> prog_;
+  std::optional<Error> error_;
   asmjit::CodeHolder code_;
   ErrorSink sink_;
   ax::Assembler* a_ = nullptr;

@@ -28,7 +28,7 @@ enum : int {
 };
 }  // namespace
 
-Status Compiler::emit_alu(size_t pc, const isa::Insn& in) {
+bool Compiler::emit_alu(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   const bool is64 = isa::insn_class(in.opcode) == isa::kClassAlu64;
   bool is_k = (in.opcode & isa::kSrcX) == 0;
@@ -37,30 +37,30 @@ Status Compiler::emit_alu(size_t pc, const isa::Insn& in) {
 
   if (op == kNeg) {
     a.neg(d);
-    return {};
+    return true;
   }
   if (op == kDiv || op == kMod) {
     if (in.off != 0 && in.off != 1) return err(pc, "div/mod offset must be 0 or 1");
     emit_divmod(in, is64, is_k, in.off == 1, op == kMod);
-    return {};
+    return true;
   }
   if (op == kLsh || op == kRsh || op == kArsh) {
     emit_shift(in, is64, is_k, op);
-    return {};
+    return true;
   }
   if (op == kMov && !is_k && in.off != 0) {
     const ax::Gp& s = host_reg(in.src);
     switch (in.off) {
       case 8:
         a.movsx(d, s.r8());
-        return {};
+        return true;
       case 16:
         a.movsx(d, s.r16());
-        return {};
+        return true;
       case 32:
         if (!is64) break;
         a.movsxd(d, s.r32());
-        return {};
+        return true;
       default:
         break;
     }
@@ -74,7 +74,7 @@ Status Compiler::emit_alu(size_t pc, const isa::Insn& in) {
     } else {
       a.mov(d, static_cast<uint32_t>(in.imm));
     }
-    return {};
+    return true;
   }
 
   ax::Gp s;
@@ -111,7 +111,7 @@ Status Compiler::emit_alu(size_t pc, const isa::Insn& in) {
     default:
       return err(pc, "unsupported ALU operation");
   }
-  return {};
+  return true;
 }
 
 void Compiler::emit_shift(const isa::Insn& in, bool is64, bool is_k, int op) {
@@ -228,7 +228,7 @@ void Compiler::emit_divmod(const isa::Insn& in, bool is64, bool is_k, bool is_si
   a.bind(done);
 }
 
-Status Compiler::emit_end(size_t pc, const isa::Insn& in) {
+bool Compiler::emit_end(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   const ax::Gp& r = host_reg(in.dst);
   const bool to_le = in.opcode == 0xd4;
@@ -236,17 +236,17 @@ Status Compiler::emit_end(size_t pc, const isa::Insn& in) {
     case 16:
       if (!to_le) a.ror(r.r16(), 8);
       a.movzx(r.r32(), r.r16());
-      return {};
+      return true;
     case 32:
       if (to_le) {
         a.mov(r.r32(), r.r32());
       } else {
         a.bswap(r.r32());
       }
-      return {};
+      return true;
     case 64:
       if (!to_le) a.bswap(r.r64());
-      return {};
+      return true;
     default:
       break;
   }

@@ -24,7 +24,7 @@ ax::Gp part(const ax::Gp& r, int bytes) {
 }
 }  // namespace
 
-Status Compiler::emit_ldx(const isa::Insn& in, bool sign) {
+bool Compiler::emit_ldx(const isa::Insn& in, bool sign) {
   auto& a = *a_;
   const ax::Gp& d = host_reg(in.dst);
   const ax::Mem m = mem_of(in, in.src);
@@ -42,17 +42,17 @@ Status Compiler::emit_ldx(const isa::Insn& in, bool sign) {
       a.mov(d, m);
       break;
   }
-  return {};
+  return true;
 }
 
-Status Compiler::emit_st(const isa::Insn& in) {
+bool Compiler::emit_st(const isa::Insn& in) {
   auto& a = *a_;
   const int bytes = isa::size_bytes(in.opcode);
   const ax::Mem m = mem_of(in, in.dst);
   if (blinding()) {
     load_imm_r11(in.imm, true);
     a.mov(m, part(ax::r11, bytes));
-    return {};
+    return true;
   }
   switch (bytes) {
     case 1:
@@ -65,19 +65,19 @@ Status Compiler::emit_st(const isa::Insn& in) {
       a.mov(m, in.imm);
       break;  // qword: imm32 sign-extended, as eBPF defines
   }
-  return {};
+  return true;
 }
 
-Status Compiler::emit_stx(const isa::Insn& in) {
+bool Compiler::emit_stx(const isa::Insn& in) {
   const int bytes = isa::size_bytes(in.opcode);
   a_->mov(mem_of(in, in.dst), part(host_reg(in.src), bytes));
-  return {};
+  return true;
 }
 
 // Atomics. add/or/and/xor without fetch map to one locked instruction; fetch-add is xadd,
 // xchg is xchg; fetch-or/and/xor need a cmpxchg loop (which needs rax = eBPF r0, saved in r10);
 // cmpxchg maps directly since eBPF also compares with r0.
-Status Compiler::emit_atomic(size_t pc, const isa::Insn& in) {
+bool Compiler::emit_atomic(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   const bool is64 = isa::size_bytes(in.opcode) == 8;
   if (!is64 && isa::size_bytes(in.opcode) != 4) return err(pc, "atomic size must be 4 or 8");
@@ -89,12 +89,12 @@ Status Compiler::emit_atomic(size_t pc, const isa::Insn& in) {
 
   if (in.imm == isa::kAtomicXchg) {
     a.xchg(m, s);
-    return {};
+    return true;
   }
   if (in.imm == isa::kAtomicCmpxchg) {
     a.lock().cmpxchg(m, s);
     if (!is64) a.mov(ax::eax, ax::eax);  // r0 = zero-extended old value even on success
-    return {};
+    return true;
   }
   if (base_op != isa::kAtomicAdd && base_op != isa::kAtomicOr && base_op != isa::kAtomicAnd &&
       base_op != isa::kAtomicXor) {
@@ -115,11 +115,11 @@ Status Compiler::emit_atomic(size_t pc, const isa::Insn& in) {
         a.lock().xor_(m, s);
         break;
     }
-    return {};
+    return true;
   }
   if (base_op == isa::kAtomicAdd) {
     a.lock().xadd(m, s);
-    return {};
+    return true;
   }
   // cmpxchg loop: r9 = address, r10 = saved rax, r11 = new value, rax = old value.
   const ax::Gp old = part(ax::rax, bytes);
@@ -151,10 +151,10 @@ Status Compiler::emit_atomic(size_t pc, const isa::Insn& in) {
     a.mov(s, old);  // 32-bit move zero-extends
     a.mov(ax::rax, ax::r10);
   }
-  return {};
+  return true;
 }
 
-Status Compiler::emit_jcc(size_t pc, const isa::Insn& in) {
+bool Compiler::emit_jcc(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   const bool is64 = isa::insn_class(in.opcode) == isa::kClassJmp;
   const bool is_k = (in.opcode & isa::kSrcX) == 0;
@@ -208,7 +208,7 @@ Status Compiler::emit_jcc(size_t pc, const isa::Insn& in) {
     default:
       return err(pc, "invalid conditional jump");
   }
-  if (target == pc + 1) return {};  // both outcomes continue at the next instruction
+  if (target == pc + 1) return true;  // both outcomes continue at the next instruction
   if (op == 0x40) {
     use_imm ? a.test(d, in.imm) : a.test(d, s);
   } else if (use_imm && in.imm == 0 && (op == 0x10 || op == 0x50)) {
@@ -217,26 +217,26 @@ Status Compiler::emit_jcc(size_t pc, const isa::Insn& in) {
     use_imm ? a.cmp(d, in.imm) : a.cmp(d, s);
   }
   a.j(cc, labels_[target]);
-  return {};
+  return true;
 }
 
-Status Compiler::emit_call(size_t pc, const isa::Insn& in) {
+bool Compiler::emit_call(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   if (in.src == isa::kPseudoCall) {
     a.call(func_entry_[pc + 1 + in.imm]);
-    return {};
+    return true;
   }
   if (in.imm == vm::kHelperTailCall) return emit_tail_call(pc);
   // Helper arguments r1..r5 already sit in rdi rsi rdx rcx r8; the result lands in rax = r0.
   a.mov(ax::rax, reinterpret_cast<uint64_t>(opts_.helpers[in.imm]));
   a.call(ax::rax);
   emit_after_helper();
-  return {};
+  return true;
 }
 
 // callx: the register holds a helper id (as in the conformance suite's callx test). LLVM puts
 // the register in dst; older encoders used imm, which is accepted when dst is r0.
-Status Compiler::emit_callx(size_t pc, const isa::Insn& in) {
+bool Compiler::emit_callx(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   int reg = in.dst;
   if (reg == 0 && in.imm > 0 && in.imm <= 10) reg = in.imm;
@@ -250,7 +250,7 @@ Status Compiler::emit_callx(size_t pc, const isa::Insn& in) {
   a.jz(bad);
   a.call(ax::r11);
   emit_after_helper();
-  return {};
+  return true;
 }
 
 }  // namespace bombus::jit

@@ -62,7 +62,7 @@ uint64_t jit_ld_pkt(JitRunCtx* rc, uint64_t ctx, int64_t off, uint64_t size) {
 }
 }  // namespace
 
-Status Compiler::emit_tail_call(size_t pc) {
+bool Compiler::emit_tail_call(size_t pc) {
   auto& a = *a_;
   // r1..r3 = ctx, map, index are already rdi rsi rdx; r0..r5 stay as they were either way.
   const ax::Gp saved[] = {ax::rax, ax::rdi, ax::rsi, ax::rdx, ax::rcx, ax::r8};
@@ -79,10 +79,10 @@ Status Compiler::emit_tail_call(size_t pc) {
   a.je(fault_stub(Fault::kBadTailTarget, pc));
   a.jmp(ax::r11);
   a.bind(skip);
-  return {};
+  return true;
 }
 
-Status Compiler::emit_ld_pkt(size_t pc, const isa::Insn& in) {
+bool Compiler::emit_ld_pkt(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   const int size = isa::size_bytes(in.opcode);
   if (size == 8) return err(pc, "LD_ABS/LD_IND of 8 bytes is not defined");
@@ -104,7 +104,7 @@ Status Compiler::emit_ld_pkt(size_t pc, const isa::Insn& in) {
   for (int i = 5; i >= 0; --i) a.pop(saved[i]);
   a.cmp(ax::dword_ptr(ax::r12, offsetof(JitRunCtx, pkt_fail)), 0);
   a.jne(pkt_fail_);
-  return {};
+  return true;
 }
 
 }  // namespace bombus::jit
