@@ -101,8 +101,7 @@ bool Engine::check_helper_mem(int regno, uint64_t size, bool write, bool zero_ok
     case RegType::kMapKey:
     case RegType::kMem:
       if (ptr.maybe_null) break;
-      return check_mem_access(regno, 0, 1, write, -1, false) &&
-             (sz <= 1 || check_mem_access(regno, sz - 1, 1, write, -1, false));
+      return check_mem_access(regno, 0, sz, write, -1, false);
     default:
       break;
   }
@@ -214,7 +213,11 @@ bool Engine::do_helper_call(const Insn& insn) {
           return fail(fmt("R%d min value is negative, either use unsigned or 'var &= const'", rn),
                       "the size argument can be negative; bound it with an unsigned check");
         if (v.umax == 0 && at == ArgType::kConstSize && mem_reg != -2)
-          return fail(fmt("R%d invalid zero-sized read", rn));
+          return fail(fmt("R%d invalid zero-sized read: u64=[%lld,%lld]", rn,
+                          static_cast<long long>(v.umin), static_cast<long long>(v.umax)));
+        if (v.umin == 0 && at == ArgType::kConstSize && mem_reg > 0)
+          return fail(fmt("R%d invalid zero-sized read: u64=[%lld,%lld]", rn,
+                          static_cast<long long>(v.umin), static_cast<long long>(v.umax)));
         if (v.umax >= (1ull << 29))
           return fail(
               fmt("R%d unbounded memory access, use 'var &= const' or 'if (var < const)'", rn),

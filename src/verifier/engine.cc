@@ -76,6 +76,7 @@ void Engine::run() {
     return;
   }
   rep_.subprog_starts = cfg_.subprog_starts;
+  cfg_.precise = compute_precise_regs(prog_, cfg_);
   rep_.facts.assign(n, {});
   if (opts_.record_states) {
     rep_.entry_states.assign(n, {});
@@ -261,14 +262,26 @@ bool Engine::is_pruned() {
   const Insn& insn = prog_.insns[pc_];
   bool callback_site = insn.opcode == 0x85 && insn.src == 0 && platform::helper_proto(insn.imm) &&
                        (platform::helper_proto(insn.imm)->flags & platform::kCallback);
-  for (auto& cp : list) {
-    if (cp->branches > 0 && !callback_site && state_equal(cp->st, st_)) {
-      fail("infinite loop detected at insn " + std::to_string(pc_),
-           "the loop's state repeats exactly, so it can never exit; make the loop variable change "
-           "and be compared against a bound");
-      return false;
+  const std::vector<uint16_t> masks = precise_masks();
+  for (size_t i = 0; i < list.size(); ++i) {
+    Checkpoint& cp = *list[i];
+    if (state_subsumes(cp.st, st_, &masks)) {
+      if (cp.branches > 0 && !callback_site && state_subsumes(st_, cp.st, &masks)) {
+        fail("infinite loop detected at insn " + std::to_string(pc_),
+             "the loop's state repeats exactly, so it can never exit; make the loop variable "
+             "change and be compared against a bound");
+        return false;
+      }
+      ++cp.hits;
+      return true;
     }
-    if (state_subsumes(cp->st, st_)) return true;
+    // Like the kernel, forget states that keep failing to match: they only cost time.
+    if (++cp.misses > cp.hits * 3 + 3 && list.size() > 1) {
+      evicted_.push_back(std::move(list[i]));
+      list.erase(list.begin() + static_cast<std::ptrdiff_t>(i));
+      --i;
+      --cur_states_;
+    }
   }
   auto cp = std::make_unique<Checkpoint>();
   cp->st = st_;
@@ -282,6 +295,22 @@ bool Engine::is_pruned() {
   rep_.peak_states = std::max(rep_.peak_states, cur_states_);
   rep_.max_states_per_insn = std::max<uint64_t>(rep_.max_states_per_insn, list.size());
   return false;
+}
+
+std::vector<uint16_t> Engine::precise_masks() const {
+  // The top frame is at pc_; every caller resumes after its call (a callback's caller re-runs
+  // the helper call itself).
+  std::vector<uint16_t> m(st_.frames.size(), 0xffff);
+  for (size_t f = 0; f < st_.frames.size(); ++f) {
+    int at = pc_;
+    if (f + 1 < st_.frames.size()) {
+      const Frame& callee = st_.frames[f + 1];
+      at = callee.callback ? callee.callsite : callee.callsite + 1;
+    }
+    if (at >= 0 && at < static_cast<int>(cfg_.precise.size())) m[f] = cfg_.precise[at];
+    if (f + 1 < st_.frames.size()) m[f] &= ~1u;  // r0 is overwritten by the return
+  }
+  return m;
 }
 
 void Engine::finish_path() {

@@ -21,10 +21,13 @@ struct CfgInfo {
   std::vector<int> subprog_of;           // insn -> subprog index
   std::vector<bool> prune_point;
   std::vector<bool> reachable;
+  std::vector<uint16_t> precise;
 };
 // Checks jumps, lddw pairs, opcodes, subprogram boundaries and reachability. On failure sets
 // *error / *error_insn and returns false.
 bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error_insn);
+// Per insn: bit r set when register r's exact scalar value may still matter (precision.cc).
+std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& cfg);
 // Kernel-log rendering of one instruction ("r0 = *(u32 *)(r1 +4)").
 std::string insn_text(const std::vector<isa::Insn>& insns, size_t pc);
 
@@ -32,6 +35,7 @@ struct Checkpoint {
   State st;
   int insn = 0;
   int branches = 0;  // live paths below this checkpoint; 0 = fully explored
+  uint32_t hits = 0, misses = 0;
   Checkpoint* parent = nullptr;
 };
 
@@ -91,6 +95,7 @@ class Engine {
   bool step();
   bool do_jump(const isa::Insn& insn);
   bool is_pruned();
+  std::vector<uint16_t> precise_masks() const;
   void finish_path();
   bool pop_path();
   void push_branch(State st, int insn);
@@ -110,6 +115,8 @@ class Engine {
   uint32_t id_gen_ = 0;
   Checkpoint* parent_ = nullptr;
   std::vector<std::vector<std::unique_ptr<Checkpoint>>> explored_;
+  // Checkpoints dropped from explored_ for rarely matching; kept alive for parent pointers.
+  std::vector<std::unique_ptr<Checkpoint>> evicted_;
   std::vector<Pending> stack_;
   uint64_t cur_states_ = 0;
   int last_line_pc_ = -1;

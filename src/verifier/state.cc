@@ -79,7 +79,7 @@ bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids) {
 
 }  // namespace
 
-bool state_subsumes(const State& o, const State& c) {
+bool state_subsumes(const State& o, const State& c, const std::vector<uint16_t>* precise) {
   if (o.frames.size() != c.frames.size() || o.refs.size() != c.refs.size()) return false;
   if ((o.lock_id != 0) != (c.lock_id != 0) || o.lock_off != c.lock_off || o.lock_map != c.lock_map)
     return false;
@@ -88,8 +88,13 @@ bool state_subsumes(const State& o, const State& c) {
     const Frame& of = o.frames[f];
     const Frame& cf = c.frames[f];
     if (of.callsite != cf.callsite || of.callback != cf.callback) return false;
-    for (int r = 0; r < 11; ++r)
+    const uint16_t mask = precise && f < precise->size() ? (*precise)[f] : 0xffff;
+    for (int r = 0; r < 11; ++r) {
+      if (!(mask & (1u << r)) && of.regs[r].type == RegType::kScalar &&
+          cf.regs[r].type == RegType::kScalar)
+        continue;  // an imprecise scalar: any value is as good as any other
       if (!reg_subsumes(of.regs[r], cf.regs[r], ids)) return false;
+    }
     if (!stack_subsumes(of, cf, ids)) return false;
   }
   for (size_t i = 0; i < o.refs.size(); ++i)
@@ -97,8 +102,8 @@ bool state_subsumes(const State& o, const State& c) {
   return true;
 }
 
-bool state_equal(const State& a, const State& b) {
-  return state_subsumes(a, b) && state_subsumes(b, a);
+bool state_equal(const State& a, const State& b, const std::vector<uint16_t>* precise) {
+  return state_subsumes(a, b, precise) && state_subsumes(b, a, precise);
 }
 
 const char* reg_type_name(const Reg& r) {

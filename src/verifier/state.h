@@ -101,9 +101,11 @@ struct State {
 };
 
 // Does `old` (a state whose every continuation was verified safe, or is being) cover `cur`?
-bool state_subsumes(const State& old, const State& cur);
-// Exact equality (loop detection).
-bool state_equal(const State& a, const State& b);
+// `precise` (optional, one mask per frame) names the registers whose scalar bounds matter; the
+// bounds of other scalars are ignored. Without it every scalar is compared.
+bool state_subsumes(const State& old, const State& cur, const std::vector<uint16_t>* precise = nullptr);
+// Equality under the same masks (loop detection).
+bool state_equal(const State& a, const State& b, const std::vector<uint16_t>* precise = nullptr);
 
 const char* reg_type_name(const Reg& r);  // kernel spelling: "scalar", "map_value_or_null", ...
 std::string reg_str(const Reg& r);        // "scalar(umax=255,var_off=(0x0; 0xff))", "fp-8", ...

@@ -42,8 +42,14 @@ Expect read_expect(const btf::Btf& b, const std::string& func) {
       e.tested = true, e.failure = true;
     else if (n == "test_expect_success")
       e.tested = true, e.failure = false;
-    else if (n.rfind("test_expect_msg=", 0) == 0)
-      e.msgs.push_back(n.substr(16));
+    else if (n.rfind("test_expect_msg=", 0) == 0) {
+      // 6.x tags carry a counter for ordering: "test_expect_msg=N=TEXT".
+      std::string v = n.substr(16);
+      size_t eq = v.find('=');
+      if (eq != std::string::npos && eq > 0 && v.find_first_not_of("0123456789") == eq)
+        v = v.substr(eq + 1);
+      e.msgs.push_back(v);
+    }
     else if (n.rfind("test_prog_flags=", 0) == 0) {
       std::string v = n.substr(16);
       if (v.find("STRICT_ALIGNMENT") != std::string::npos || v == "1") e.flags |= 1;
@@ -268,6 +274,8 @@ int main(int argc, char** argv) {
           bool ok = log_matches(r.log, e.msgs);
           msg_agree += ok;
           msg = ok ? "yes" : "no";
+          if (!ok && verbose)
+            for (const auto& m : e.msgs) std::fprintf(stderr, "  want msg: %s\n", m.c_str());
         }
       }
       KernelResult k;
