@@ -490,3 +490,90 @@ TEST(JitCompile, BlindingHidesImmediates) {
 
 }  // namespace
 }  // namespace bombus::jit
+
+namespace bombus::jit {
+namespace {
+
+std::vector<const void*> g_targets;
+const void* tail_target(uint64_t map, uint64_t index) {
+  if (map != 0xabc) return nullptr;
+  return index < g_targets.size() ? g_targets[index] : nullptr;
+}
+
+std::unique_ptr<JitProgram> must_tail(std::vector<isa::Insn> p) {
+  static const std::vector<vm::HelperFn> hs(16, nullptr);
+  JitOptions o;
+  o.helpers = hs;
+  o.hooks.tail_call_target = tail_target;
+  auto r = compile(p, o);
+  EXPECT_TRUE(r.ok()) << r.error().format();
+  return r.ok() ? std::move(r).value() : nullptr;
+}
+
+// *(u64*)ctx += 1; tail call slot r3 (map 0xabc); on fall-through return *(u64*)ctx + 1000.
+std::vector<isa::Insn> counting_prog(int32_t slot) {
+  std::vector<isa::Insn> p = {I(0x79, 2, 1, 0), I(0x07, 2, 0, 0, 1), I(0x7b, 1, 2, 0)};
+  test::lddw(p, 2, 0xabc);
+  p.push_back(mov64(3, slot));
+  p.push_back(I(0x85, 0, 0, 0, 12));
+  p.push_back(I(0x79, 0, 1, 0));
+  p.push_back(I(0x07, 0, 0, 0, 1000));
+  p.push_back(test::exit_insn());
+  return p;
+}
+
+TEST(JitTailCall, SelfLoopStopsAfter33TailCalls) {
+  auto p = must_tail(counting_prog(0));
+  ASSERT_TRUE(p);
+  g_targets = {p.get()};
+  uint64_t counter = 0;
+  auto r = p->run(&counter);
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  EXPECT_EQ(counter, 34u);  // the first run plus 33 tail calls
+  EXPECT_EQ(*r, 1034u);
+  g_targets.clear();
+}
+
+TEST(JitTailCall, MissingEntryFallsThroughAndChainSwitchesPrograms) {
+  auto last = must_tail({mov64(0, 77), test::exit_insn()});
+  auto first = must_tail(counting_prog(1));
+  ASSERT_TRUE(last && first);
+  uint64_t counter = 0;
+  g_targets = {first.get()};  // slot 1 empty: falls through
+  EXPECT_EQ(*first->run(&counter), 1001u);
+  g_targets = {first.get(), last.get()};
+  EXPECT_EQ(*first->run(&counter), 77u);
+  g_targets.clear();
+}
+
+TEST(JitTailCall, FromSubprogramReplacesThatFrameOnly) {
+  // main: call f; r0 += 5; exit.  f: tail call slot 0 -> target returns 40 to main.
+  auto target = must_tail({mov64(0, 40), test::exit_insn()});
+  std::vector<isa::Insn> p = {I(0x85, 0, 1, 0, 2), I(0x07, 0, 0, 0, 5), test::exit_insn()};
+  test::lddw(p, 2, 0xabc);
+  p.push_back(mov64(3, 0));
+  p.push_back(I(0x85, 0, 0, 0, 12));
+  p.push_back(test::exit_insn());
+  auto main_prog = must_tail(p);
+  ASSERT_TRUE(target && main_prog);
+  g_targets = {target.get()};
+  auto r = main_prog->run(nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  EXPECT_EQ(*r, 45u);
+  g_targets.clear();
+}
+
+TEST(JitTailCall, ForeignTargetFaults) {
+  static const uint32_t not_a_jit_program[4] = {0, 0, 0, 0};
+  auto p = must_tail(counting_prog(0));
+  ASSERT_TRUE(p);
+  g_targets = {not_a_jit_program};
+  uint64_t counter = 0;
+  auto r = p->run(&counter);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("tail call target"), std::string::npos);
+  g_targets.clear();
+}
+
+}  // namespace
+}  // namespace bombus::jit
