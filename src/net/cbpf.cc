@@ -117,7 +117,10 @@ Status check_scratch(std::span<const CbpfInsn> prog) {
         return insn_error(pc,
                           fmt::format("load of scratch memory M[{}] before any store to it", i.k));
     } else if (i.code == (kJmp | kJa)) {
-      in_mask[pc + 1 + i.k] &= valid;
+      // Backward jumps (kLibpcap only) target instructions already checked; their loads were
+      // judged on the forward paths, which is as far as this forward-only check can see.
+      const int64_t target = static_cast<int64_t>(pc) + 1 + static_cast<int32_t>(i.k);
+      if (target > static_cast<int64_t>(pc)) in_mask[static_cast<size_t>(target)] &= valid;
       valid = 0xffff;
     } else if (is_cond_jump(i.code)) {
       in_mask[pc + 1 + i.jt] &= valid;
@@ -274,6 +277,14 @@ Status check_cbpf(std::span<const CbpfInsn> prog, CbpfMode mode) {
                             fmt::format("scratch memory index {} out of range (M[0..15])", i.k));
         break;
       case kJmp | kJa:
+        if (mode == CbpfMode::kLibpcap) {
+          const int64_t target = static_cast<int64_t>(pc) + 1 + static_cast<int32_t>(i.k);
+          if (target < 0 || target >= static_cast<int64_t>(n) || target == static_cast<int64_t>(pc))
+            return insn_error(pc, fmt::format("jump {:+} lands outside the program ({} "
+                                              "instructions) or on itself",
+                                              static_cast<int32_t>(i.k), n));
+          break;
+        }
         if (i.k >= n - pc - 1)
           return insn_error(pc, fmt::format("jump +{} lands outside the program ({} "
                                             "instructions)",
@@ -339,7 +350,8 @@ std::string disasm_cbpf(const CbpfInsn& i, size_t pc) {
       if (src(i.code) == kX) return fmt::format("{} x", kAluNames[op(i.code) >> 4]);
       return fmt::format("{} #{:#x}", kAluNames[op(i.code) >> 4], i.k);
     case kJmp:
-      if (op(i.code) == kJa) return fmt::format("ja {}", pc + 1 + i.k);
+      if (op(i.code) == kJa)
+        return fmt::format("ja {}", static_cast<int64_t>(pc) + 1 + static_cast<int32_t>(i.k));
       if ((op(i.code) >> 4) <= 4)
         return fmt::format("{} {} jt {} jf {}", kJmpNames[op(i.code) >> 4],
                            src(i.code) == kX ? std::string("x") : fmt::format("#{:#x}", i.k),
@@ -478,8 +490,8 @@ uint32_t run_cbpf(std::span<const CbpfInsn> prog, std::span<const uint8_t> data,
       case kAlu | kNeg:
         a = 0u - a;
         break;
-      case kJmp | kJa:
-        pc += i.k;
+      case kJmp | kJa:  // signed: only kLibpcap programs have negative offsets
+        pc = static_cast<size_t>(static_cast<int64_t>(pc) + static_cast<int32_t>(i.k));
         break;
       default:
         if (cls(i.code) == kAlu) {

@@ -90,7 +90,10 @@ const char* ancillary_name(uint32_t which);
 
 // What a filter is for: a socket filter (packets; the kernel's sk_chk_filter rules) or a
 // seccomp filter (struct seccomp_data; sk_chk_filter plus seccomp_check_filter).
-enum class CbpfMode { kSocket, kSeccomp };
+// kLibpcap is a socket filter as libpcap's own userland bpf_filter() accepts it: the kernel's
+// rules except that JA offsets are signed, so jumps may go backward (libpcap's "protochain"
+// needs them; the kernel refuses such programs and tcpdump then filters in user space).
+enum class CbpfMode { kSocket, kSeccomp, kLibpcap };
 
 // Raw bytes (a multiple of 8, host byte order struct sock_filter records) -> instructions.
 Result<std::vector<CbpfInsn>> decode_cbpf(std::span<const uint8_t> bytes);

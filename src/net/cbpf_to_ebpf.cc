@@ -39,7 +39,7 @@ class Converter {
     emit(mk(0xbf, kRegCtx, R1, 0, 0));  // r6 = r1
     emit(mk(0xb4, kRegA, 0, 0, 0));     // A = 0
     emit(mk(0xb4, kRegX, 0, 0, 0));     // X = 0
-    if (mode_ == CbpfMode::kSocket) {
+    if (mode_ != CbpfMode::kSeccomp) {
       emit(mk(0x79, kRegData, kRegCtx, kCtxOffData, 0));
       emit(mk(0x61, kRegCaplen, kRegCtx, kCtxOffCaplen, 0));
     }
@@ -54,7 +54,7 @@ class Converter {
       int64_t target =
           f.to_ret0 ? static_cast<int64_t>(ret0_) : static_cast<int64_t>(first_[f.cbpf_pc]);
       int64_t off = target - static_cast<int64_t>(f.at) - 1;
-      if (off > std::numeric_limits<int16_t>::max()) {
+      if (off > std::numeric_limits<int16_t>::max() || off < std::numeric_limits<int16_t>::min()) {
         Location where;
         where.insn = static_cast<int64_t>(f.from_pc);
         return make_error(Errc::kTooBig,
@@ -249,7 +249,9 @@ class Converter {
         emit(mk(0x84, kRegA, 0, 0, 0));
         return {};
       case kJmp | kJa:
-        if (i.k != 0) jump_to_pc(mk(0x05, 0, 0, 0, 0), pc_ + 1 + i.k);
+        if (i.k != 0)  // signed: only kLibpcap programs jump backward
+          jump_to_pc(mk(0x05, 0, 0, 0, 0), static_cast<size_t>(static_cast<int64_t>(pc_) + 1 +
+                                                               static_cast<int32_t>(i.k)));
         return {};
       default:
         break;

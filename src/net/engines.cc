@@ -15,11 +15,11 @@ EbpfEngineFactory interp_ebpf_engine(CbpfMode mode, bool checked) {
     o.budget = checked ? 1u << 20 : 0;
     BOMBUS_ASSIGN_OR_RETURN(auto interp, vm::Interpreter::create(prog, o));
     auto shared = std::make_shared<vm::Interpreter>(std::move(interp));
-    const size_t ctx_len = mode == CbpfMode::kSocket ? sizeof(CbpfSkbCtx) : 64;
+    const size_t ctx_len = mode != CbpfMode::kSeccomp ? sizeof(CbpfSkbCtx) : 64;
     return EbpfRunner([shared, mode, ctx_len](const void* ctx) -> uint64_t {
       vm::RunArgs args;
       vm::MemRegion region;
-      if (mode == CbpfMode::kSocket) {
+      if (mode != CbpfMode::kSeccomp) {
         const auto* skb = static_cast<const CbpfSkbCtx*>(ctx);
         region.start = reinterpret_cast<uintptr_t>(skb->data);
         region.len = skb->caplen;

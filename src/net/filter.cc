@@ -81,18 +81,29 @@ uint32_t libpcap_bpf_filter(std::span<const CbpfInsn> prog, std::span<const uint
                     static_cast<u_int>(data.size()));
 }
 
+Result<CbpfMode> filter_mode(std::span<const CbpfInsn> cbpf) {
+  Status kernel = check_cbpf(cbpf, CbpfMode::kSocket);
+  if (kernel.ok()) return CbpfMode::kSocket;
+  if (check_cbpf(cbpf, CbpfMode::kLibpcap).ok()) return CbpfMode::kLibpcap;
+  return kernel.error();
+}
+
 Result<FilterStats> run_filter(const FilterOptions& opts) {
   BOMBUS_ASSIGN_OR_RETURN(auto reader, PcapReader::open_file(opts.input));
   const CaptureInfo info = reader->info();
   BOMBUS_ASSIGN_OR_RETURN(auto cbpf, compile_tcpdump(opts.expr, info.linktype, info.snaplen));
-  BOMBUS_TRY(check_cbpf(cbpf));
+  BOMBUS_ASSIGN_OR_RETURN(const CbpfMode mode, filter_mode(cbpf));
   FilterStats stats;
   stats.cbpf_insns = cbpf.size();
+  stats.kernel_accepts = mode == CbpfMode::kSocket;
   EbpfRunner runner;
   if (opts.engine == FilterEngine::kEbpf) {
-    BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf));
+    BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf, mode));
     stats.ebpf_insns = ebpf.size();
-    EbpfEngineFactory factory = opts.ebpf_engine ? opts.ebpf_engine : default_ebpf_engine();
+    // Backward jumps can loop: such programs run on the checked interpreter with a budget.
+    EbpfEngineFactory factory = opts.ebpf_engine            ? opts.ebpf_engine
+                                : mode == CbpfMode::kSocket ? default_ebpf_engine()
+                                                            : interp_ebpf_engine(mode, true);
     BOMBUS_ASSIGN_OR_RETURN(runner, factory(std::move(ebpf)));
   }
   std::unique_ptr<PcapWriter> writer;
@@ -154,8 +165,9 @@ std::string format_filter_stats(const FilterStats& s, bool json) {
   if (json)
     return fmt::format(
         "{{\"packets\":{},\"matched\":{},\"ns\":{},\"ns_per_packet\":{:.1f},\"cbpf_insns\":{},"
-        "\"ebpf_insns\":{}}}",
-        s.packets, s.matched, s.ns, s.ns_per_packet(), s.cbpf_insns, s.ebpf_insns);
+        "\"ebpf_insns\":{},\"kernel_accepts\":{}}}",
+        s.packets, s.matched, s.ns, s.ns_per_packet(), s.cbpf_insns, s.ebpf_insns,
+        s.kernel_accepts);
   return fmt::format("matched {} of {} packets ({:.1f} ns/packet)", s.matched, s.packets,
                      s.ns_per_packet());
 }

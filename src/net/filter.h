@@ -40,6 +40,11 @@ uint32_t libpcap_bpf_filter(std::span<const CbpfInsn> prog, std::span<const uint
 
 enum class FilterEngine { kEbpf, kClassic, kLibpcap };
 
+// The mode a pcap_compile output runs in: kSocket when the kernel's rules accept it, kLibpcap
+// when only libpcap's do (its "protochain" jumps backward, which the kernel refuses and tcpdump
+// then filters in user space), else the kernel checker's error.
+Result<CbpfMode> filter_mode(std::span<const CbpfInsn> cbpf);
+
 struct FilterOptions {
   std::string expr;
   std::string input;                     // pcap or pcapng
@@ -54,6 +59,7 @@ struct FilterStats {
   uint64_t ns = 0;  // time spent running the filter (not reading/writing)
   size_t cbpf_insns = 0;
   size_t ebpf_insns = 0;
+  bool kernel_accepts = true;  // false: only libpcap's rules accept it (backward jumps)
   double ns_per_packet() const { return packets ? static_cast<double>(ns) / packets : 0.0; }
 };
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "net/cbpf_to_ebpf.h"
+#include "net/engines.h"
 
 namespace bombus::net {
 
@@ -271,8 +272,11 @@ PacketProgram socket_filter_program(EbpfRunner runner) {
 Result<PacketProgram> tcpdump_filter_program(const std::string& expr, const CaptureInfo& info,
                                              EbpfEngineFactory engine) {
   BOMBUS_ASSIGN_OR_RETURN(auto cbpf, compile_tcpdump(expr, info.linktype, info.snaplen));
-  BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf));
-  EbpfEngineFactory f = engine ? engine : default_ebpf_engine();
+  BOMBUS_ASSIGN_OR_RETURN(const CbpfMode mode, filter_mode(cbpf));
+  BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf, mode));
+  EbpfEngineFactory f = engine                      ? engine
+                        : mode == CbpfMode::kSocket ? default_ebpf_engine()
+                                                    : interp_ebpf_engine(mode, true);
   BOMBUS_ASSIGN_OR_RETURN(auto runner, f(std::move(ebpf)));
   return socket_filter_program(std::move(runner));
 }

@@ -60,6 +60,23 @@ TEST(CbpfCheck, JumpsMustLandInside) {
   expect_reject({I(kJmp | kJa, 0, 0, 0xffffffff), Ret(0)}, 0, "outside");
 }
 
+TEST(CbpfCheck, BackwardJumpsOnlyUnderLibpcapRules) {
+  // ld #3; loop: sub #1; jeq #0 -> out; ja loop; out: ret a
+  std::vector<CbpfInsn> p = {I(kLd | kImm, 0, 0, 3), I(kAlu | kSub | kK, 0, 0, 1),
+                             I(kJmp | kJeq | kK, 1, 0, 0),
+                             I(kJmp | kJa, 0, 0, static_cast<uint32_t>(-3)), I(kRet | kA, 0, 0, 0)};
+  expect_reject(p, 3, "outside");
+  EXPECT_TRUE(check_cbpf(p, CbpfMode::kLibpcap).ok());
+  EXPECT_EQ(run_cbpf(p, {}, 0, {}, CbpfMode::kLibpcap), 0u);
+  p[0].k = 1000;  // still terminates, A counts down to 0
+  EXPECT_EQ(run_cbpf(p, {}, 0, {}, CbpfMode::kLibpcap), 0u);
+  // A jump onto itself or before the start is refused even so.
+  p[3].k = static_cast<uint32_t>(-1);
+  EXPECT_FALSE(check_cbpf(p, CbpfMode::kLibpcap).ok());
+  p[3].k = static_cast<uint32_t>(-10);
+  EXPECT_FALSE(check_cbpf(p, CbpfMode::kLibpcap).ok());
+}
+
 TEST(CbpfCheck, MustEndInRet) {
   expect_reject({I(kLd | kImm, 0, 0, 0)}, 0, "RET");
   expect_reject({Ret(0), I(kMisc | kTax, 0, 0, 0)}, 1, "RET");

@@ -222,6 +222,35 @@ TEST(Convert, InterpreterFastAndCheckedAgreeWithLibpcap) {
   }
 }
 
+TEST(Convert, ProtochainNeedsLibpcapRulesAndStillAgrees) {
+  const auto& pkts = traffic();
+  for (const char* expr : {"ip protochain 6", "ip6 protochain 17", "ip6 protochain 58"}) {
+    auto prog = compile_tcpdump(expr);
+    ASSERT_TRUE(prog.ok());
+    Status kernel = check_cbpf(*prog, CbpfMode::kSocket);
+    ASSERT_FALSE(kernel.ok()) << expr;  // the kernel refuses backward jumps
+    EXPECT_NE(kernel.error().message.find("outside"), std::string::npos);
+    auto mode = filter_mode(*prog);
+    ASSERT_TRUE(mode.ok());
+    EXPECT_EQ(*mode, CbpfMode::kLibpcap);
+    auto ebpf = convert_cbpf(*prog, CbpfMode::kLibpcap);
+    ASSERT_TRUE(ebpf.ok()) << ebpf.error().format();
+    auto run = interp_ebpf_engine(CbpfMode::kLibpcap, true)(*ebpf);
+    ASSERT_TRUE(run.ok());
+    size_t matches = 0;
+    for (size_t n = 0; n < pkts.size(); ++n) {
+      const Packet& p = pkts[n];
+      uint32_t want = libpcap_bpf_filter(*prog, p.data, p.wire_len);
+      CbpfSkbCtx ctx = make_skb_ctx(p.data, p.wire_len);
+      ASSERT_EQ(run_cbpf(*prog, p.data, p.wire_len), want) << expr << " packet " << n;
+      ASSERT_EQ(static_cast<uint32_t>((*run)(&ctx)), want) << expr << " packet " << n;
+      ASSERT_EQ(static_cast<uint32_t>(eval_ebpf_subset(*ebpf, &ctx)), want) << expr << " " << n;
+      matches += want != 0;
+    }
+    EXPECT_GT(matches, 0u) << expr;
+  }
+}
+
 TEST(Convert, CompileErrorsCarryLibpcapText) {
   auto r = compile_tcpdump("tcp port nonsense-port-name");
   ASSERT_FALSE(r.ok());

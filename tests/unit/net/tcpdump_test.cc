@@ -50,6 +50,8 @@ TEST(Tcpdump, MatchCountsEqualTcpdumps) {
                                           "icmp[icmptype] == icmp-echo",
                                           "udp[4:2] > 512",
                                           "ip[2:2] % 7 == 3",
+                                          "ip protochain 6",
+                                          "ip6 protochain 17",
                                           "not ip and not ip6",
                                           "ip proto 17 and not port 53"};
   for (const std::string& expr : exprs) {
