@@ -248,5 +248,17 @@ TEST_F(KernelRuntime, TailCalls) {
   compare("prog_array", runs);
 }
 
+TEST_F(KernelRuntime, CallbacksLoopAndForEach) {
+  std::vector<Case> runs;
+  runs.push_back({"loop_prog", udp4(10, 0, 0, 1, 18), {}, 2});
+  compare("callbacks", runs, /*verify=*/false);  // bombus's verifier: callbacks not yet
+}
+
+TEST_F(KernelRuntime, MapInMap) {
+  std::vector<Case> runs;
+  runs.push_back({"mim_prog", udp4(10, 0, 0, 1, 18), {}, 3});
+  compare("map_in_map", runs, /*verify=*/false);  // bombus's verifier: no inner-map types yet
+}
+
 }  // namespace
 }  // namespace bombus

@@ -240,6 +240,45 @@ TEST(Runtime, SubprogramsAndStats) {
   EXPECT_EQ(u64_at(*v), 4u * (1 + 9));  // ingress_ifindex 1 (lo): 1*1 + 3*3 per run
 }
 
+TEST(Runtime, CallbacksRunThroughTheEngine) {
+  ObjectOptions o;
+  o.verify = false;  // bombus's verifier does not follow callbacks yet
+  auto obj = load("callbacks", o);
+  ASSERT_TRUE(obj);
+  Map* values = obj->find_map("values");
+  uint64_t big = 200;
+  uint32_t k = 3;
+  auto pkt = testing::udp4(10, 0, 0, 1);
+  TestRun in;
+  in.data_in = pkt;
+  Program* p = obj->find_program("loop_prog");
+  auto r = p->test_run(in);
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  EXPECT_EQ(r->retval, 2u);  // 0+1+...+9 = 45 <= 100
+  ASSERT_TRUE(
+      values->update({reinterpret_cast<uint8_t*>(&k), 4}, {reinterpret_cast<uint8_t*>(&big), 8})
+          .ok());
+  EXPECT_EQ(p->test_run(in)->retval, 1u);  // 45 + 200 > 100: XDP_DROP
+}
+
+TEST(Runtime, MapInMapLookupsReachInnerMaps) {
+  ObjectOptions o;
+  o.verify = false;  // bombus's verifier does not type inner maps yet
+  auto obj = load("map_in_map", o);
+  ASSERT_TRUE(obj);
+  auto pkt = testing::udp4(10, 0, 0, 1);
+  TestRun in;
+  in.data_in = pkt;
+  in.repeat = 2;
+  auto r = obj->find_program("mim_prog")->test_run(in);
+  ASSERT_TRUE(r.ok()) << r.error().format();
+  auto v = obj->find_map("inner_a")->lookup_u32(0);
+  ASSERT_TRUE(v.ok());
+  uint32_t n;
+  std::memcpy(&n, v->data(), 4);
+  EXPECT_EQ(n, 2u);
+}
+
 TEST(Runtime, MapsLiveInFilesOthersCanOpen) {
   char dir[] = "/tmp/bombus-rt-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
