@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
 
 #include "bombus/bombus.h"
 #include "bombus_progs.h"
@@ -277,6 +278,48 @@ TEST(Runtime, MapInMapLookupsReachInnerMaps) {
   uint32_t n;
   std::memcpy(&n, v->data(), 4);
   EXPECT_EQ(n, 2u);
+}
+
+TEST(Runtime, ManyThreadsRunOneProgramOnTheirOwnSlots) {
+  ObjectOptions o;
+  o.ncpus = 4;
+  auto obj = load("tc_prog", o);
+  ASSERT_TRUE(obj);
+  Program* p = obj->find_program("tc_mark");
+  auto pkt = testing::udp4(10, 0, 0, 1, 100);
+  constexpr int kThreads = 4, kRuns = 500;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kThreads; ++t)
+    ts.emplace_back([&, t] {
+      TestRun in;
+      in.data_in = pkt;
+      in.cpu = static_cast<uint32_t>(t);
+      for (int i = 0; i < kRuns; ++i) ASSERT_TRUE(p->test_run(in).ok());
+    });
+  for (auto& t : ts) t.join();
+  auto v = obj->find_map("bytes_by_proto")->lookup_u32(8);
+  ASSERT_TRUE(v.ok());
+  ASSERT_EQ(v->size(), 4u * 8);
+  for (int c = 0; c < kThreads; ++c)  // each slot counted only its own thread's packets
+    EXPECT_EQ(u64_at(*v, c * 8), uint64_t{kRuns} * pkt.size()) << c;
+}
+
+TEST(Runtime, ConcurrentRunsLoseNoAtomicUpdates) {
+  auto obj = load("xdp_fw");
+  ASSERT_TRUE(obj);
+  Program* p = obj->find_program("xdp_fw");
+  auto pkt = testing::udp4(10, 0, 0, 1);
+  constexpr int kThreads = 4, kRuns = 2000;
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kThreads; ++t)
+    ts.emplace_back([&] {
+      TestRun in;
+      in.data_in = pkt;
+      in.repeat = kRuns;
+      ASSERT_TRUE(p->test_run(in).ok());
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(u64_at(*obj->find_map("verdicts")->lookup_u32(2)), uint64_t{kThreads} * kRuns);
 }
 
 TEST(Runtime, MapsLiveInFilesOthersCanOpen) {
