@@ -23,16 +23,54 @@
 #include "jit/jit.h"
 #include "kernel_oracle.h"
 #include "programs.h"
+#include "vm/helpers/helpers.h"
 #include "vm/interp.h"
+#include "vm/maps/map.h"
 
 namespace bombus::bench {
 namespace {
 
 constexpr int kKernelRepeat = 2000;
 
-std::vector<vm::HelperFn>& helper_table() {
-  static std::vector<vm::HelperFn> t(vm::kMaxHelperId, nullptr);
-  return t;
+std::span<const vm::HelperFn> helper_table() {
+  return vm::helper_table();
+}
+
+// The hash map of the map-heavy program (a vm::Map; programs get its host address).
+vm::Map* bench_hash_map() {
+  static std::unique_ptr<vm::Map> m = [] {
+    vm::MapSpec spec;
+    spec.type = platform::MapType::kHash;
+    spec.key_size = 4;
+    spec.value_size = 8;
+    spec.max_entries = kHashEntries;
+    spec.name = "bench_hash";
+    auto r = vm::Map::create(spec);
+    if (!r.ok()) {
+      std::fprintf(stderr, "map: %s\n", r.error().format().c_str());
+      std::exit(1);
+    }
+    for (uint32_t key = 0; key < kHashEntries; ++key) {
+      const uint64_t v = hash_value(key);
+      (*r)->update(&key, &v, 0);
+    }
+    return std::move(r).value();
+  }();
+  return m.get();
+}
+const void* native_lookup(uint32_t key) {
+  return bench_hash_map()->lookup(&key);
+}
+
+// Our engines see the map as its host address (vm/abi.h).
+void patch_map(std::vector<isa::Insn>& insns) {
+  for (size_t j = 0; j + 1 < insns.size(); ++j) {
+    if (isa::is_lddw(insns[j]) && isa::lddw_imm64(insns[j], insns[j + 1]) == kMapPlaceholder) {
+      const auto addr = reinterpret_cast<uint64_t>(bench_hash_map());
+      insns[j].imm = static_cast<int32_t>(addr);
+      insns[j + 1].imm = static_cast<int32_t>(addr >> 32);
+    }
+  }
 }
 
 // Tail-call targets: the prog array of the running chain, per engine.
@@ -73,6 +111,10 @@ std::vector<std::unique_ptr<Prepared>> prepare() {
     p->ctx.data = reinterpret_cast<uint64_t>(p->prog.packet.data());
     p->ctx.data_end = p->ctx.data + p->prog.packet.size();
     const bool chain = p->prog.progs.size() > 1;
+    set_native_map(native_lookup);
+    if (p->prog.map == MapKind::kHash) {
+      for (auto& insns : p->prog.progs) patch_map(insns);
+    }
     for (const auto& insns : p->prog.progs) {
       vm::InterpOptions io;
       io.helpers = helper_table();

@@ -23,13 +23,18 @@ KernelProgram::~KernelProgram() {
 
 Result<KernelProgram> KernelProgram::load(const BenchProgram& p) {
   KernelProgram k;
-  if (p.progs.size() > 1) {
+  if (p.map == MapKind::kProgArray) {
     k.map_fd_ = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, "bench_chain", 4, 4,
                                static_cast<uint32_t>(p.progs.size()), nullptr);
-    if (k.map_fd_ < 0) {
-      return make_error(Errc::kUnsupported,
-                        std::string("bpf_map_create(PROG_ARRAY): ") + std::strerror(errno));
+  } else if (p.map == MapKind::kHash) {
+    k.map_fd_ = bpf_map_create(BPF_MAP_TYPE_HASH, "bench_hash", 4, 8, kHashEntries, nullptr);
+    for (uint32_t key = 0; k.map_fd_ >= 0 && key < kHashEntries; ++key) {
+      const uint64_t val = hash_value(key);
+      bpf_map_update_elem(k.map_fd_, &key, &val, BPF_ANY);
     }
+  }
+  if (p.map != MapKind::kNone && k.map_fd_ < 0) {
+    return make_error(Errc::kUnsupported, std::string("bpf_map_create: ") + std::strerror(errno));
   }
   static char log[1 << 16];
   for (size_t i = 0; i < p.progs.size(); ++i) {
@@ -59,7 +64,7 @@ Result<KernelProgram> KernelProgram::load(const BenchProgram& p) {
     }
     k.fds_.push_back(fd);
   }
-  for (size_t i = 0; k.map_fd_ >= 0 && i < k.fds_.size(); ++i) {
+  for (size_t i = 0; p.map == MapKind::kProgArray && i < k.fds_.size(); ++i) {
     const uint32_t key = static_cast<uint32_t>(i);
     const uint32_t val = static_cast<uint32_t>(k.fds_[i]);
     if (bpf_map_update_elem(k.map_fd_, &key, &val, BPF_ANY) != 0) {

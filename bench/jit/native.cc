@@ -49,6 +49,18 @@ __attribute__((noinline)) uint64_t checksum1500(const BenchCtx* c) {
   return (sum ^ 0xffff) & 0xffff;
 }
 
+const void* (*g_lookup)(uint32_t) = nullptr;
+
+__attribute__((noinline)) uint64_t map_heavy(const BenchCtx* c) {
+  if (c->data + 16 > c->data_end) return 0;
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < 16; ++i) {
+    const void* v = g_lookup(load<uint8_t>(c->data + i));
+    if (v != nullptr) sum += load<uint64_t>(reinterpret_cast<uint64_t>(v));
+  }
+  return sum & 0xffff;
+}
+
 // Tail calls as calls through a table, so nothing is inlined away.
 uint64_t tail_step(const BenchCtx* c, int k);
 using Step = uint64_t (*)(const BenchCtx*, int);
@@ -79,6 +91,10 @@ __attribute__((noinline)) uint64_t call_chain(const BenchCtx*) {
 
 }  // namespace
 
+void set_native_map(const void* (*lookup)(uint32_t key)) {
+  g_lookup = lookup;
+}
+
 NativeFn native_for(ProgId id) {
   switch (id) {
     case ProgId::kXdpPass:
@@ -89,6 +105,8 @@ NativeFn native_for(ProgId id) {
       return loop1000;
     case ProgId::kChecksum:
       return checksum1500;
+    case ProgId::kMapHeavy:
+      return map_heavy;
     case ProgId::kTailChain:
       return tail_chain;
     case ProgId::kCallChain:

@@ -115,6 +115,36 @@ out:
 exit
 )";
 
+// 16 hash-map lookups keyed by packet bytes; sums the values found.
+const char* kMapHeavy = R"(
+r0 = 0
+r4 = r2
+r4 += 16
+if r4 > r3 goto out
+r6 = r2
+r7 = 0
+r8 = 0
+loop:
+r4 = r6
+r4 += r8
+r1 = *(u8 *)(r4 +0)
+*(u32 *)(r10 -4) = r1
+r1 = 0xb0b0b0b0b0b0b0b ll
+r2 = r10
+r2 += -4
+call 1
+if r0 == 0 goto next
+r1 = *(u64 *)(r0 +0)
+r7 += r1
+next:
+r8 += 1
+if r8 < 16 goto loop
+r0 = r7
+r0 &= 0xffff
+out:
+exit
+)";
+
 // main -> f1 -> f2 -> f3 -> f4: five frames, each adds to the result.
 const char* kCallChain = R"(
 r1 = 1
@@ -185,8 +215,15 @@ std::vector<BenchProgram> bench_programs(bool kernel) {
                {assemble_or_die("checksum1500", ctx + kChecksum)},
                big,
                true});
+  std::vector<uint8_t> keys = udp_packet();
+  for (int i = 0; i < 16; ++i) keys[i] = static_cast<uint8_t>(i * 37 + 5);
+  BenchProgram mh{
+      ProgId::kMapHeavy, "map_heavy", {assemble_or_die("map_heavy", ctx + kMapHeavy)}, keys, true};
+  mh.map = MapKind::kHash;
+  v.push_back(std::move(mh));
   BenchProgram tail{ProgId::kTailChain, "tail_chain", {}, udp_packet(), false};
   for (int k = 0; k < kTailChainLength; ++k) tail.progs.push_back(tail_prog(k));
+  tail.map = MapKind::kProgArray;
   v.push_back(std::move(tail));
   v.push_back({ProgId::kCallChain,
                "call_chain",

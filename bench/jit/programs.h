@@ -19,7 +19,10 @@ struct BenchCtx {
   uint64_t data_end;
 };
 
-enum class ProgId { kXdpPass, kParser, kLoop, kChecksum, kTailChain, kCallChain };
+enum class ProgId { kXdpPass, kParser, kLoop, kChecksum, kMapHeavy, kTailChain, kCallChain };
+
+// The map a program references through kMapPlaceholder.
+enum class MapKind { kNone, kHash, kProgArray };
 
 struct BenchProgram {
   ProgId id;
@@ -29,7 +32,14 @@ struct BenchProgram {
   std::vector<std::vector<isa::Insn>> progs;
   std::vector<uint8_t> packet;
   bool compute = false;  // compared with native C (the 1.5x target)
+  MapKind map = MapKind::kNone;
 };
+
+// kHash maps: u32 key -> u64 value, keys 0..kHashEntries-1 hold hash_value(key).
+inline constexpr uint32_t kHashEntries = 256;
+inline uint64_t hash_value(uint32_t key) {
+  return key * 3ull + 1;
+}
 
 inline constexpr uint64_t kMapPlaceholder = 0x0b0b0b0b0b0b0b0bull;
 inline constexpr int kTailChainLength = 5;  // programs, i.e. 4 tail calls
@@ -39,6 +49,8 @@ std::vector<BenchProgram> bench_programs(bool kernel);
 
 // The same logic compiled natively (native.cc).
 using NativeFn = uint64_t (*)(const BenchCtx* ctx);
+// native.cc's stand-in for the hash map: a C++ lookup function the map-heavy program calls.
+void set_native_map(const void* (*lookup)(uint32_t key));
 NativeFn native_for(ProgId id);
 
 // A straight-line program of n instructions for compile-time measurement.
