@@ -25,7 +25,13 @@
 // EngineHooks::tail_call_target (33 tail calls at most; a missing entry falls through).
 // `callx rN` calls the helper whose id is in rN (the bpf_conformance convention).
 //
+// Callbacks: run() installs EngineHooks::call_function (bpf_loop, for_each_map_elem run the
+// program's own function at an absolute instruction index, the value a resolved lddw
+// BPF_PSEUDO_FUNC carries) as a nested run on a fresh frame; a fault there ends the whole run.
+//
 // An Interpreter is immutable after create(): run() may be called from several threads at once.
+// Keep it at a stable address while runs or tail-call tables refer to it (RunState::program and
+// tail_call_target hand out its address), e.g. in a unique_ptr.
 #pragma once
 
 #include <cstddef>
