@@ -154,6 +154,11 @@ bool Engine::do_alu(const Insn& insn) {
               : Reg::constant(is64 ? static_cast<uint64_t>(static_cast<int64_t>(insn.imm))
                                    : static_cast<uint32_t>(insn.imm));
   if (!x) {
+    // The kernel refuses a division by the constant zero (selftests use it as a "this path was
+    // reached" marker), although the ISA defines the result.
+    if ((op == AluOp::kDiv || op == AluOp::kMod || op == AluOp::kSdiv || op == AluOp::kSmod) &&
+        insn.imm == 0)
+      return fail("div by zero");
     if ((op == AluOp::kLsh || op == AluOp::kRsh || op == AluOp::kArsh) &&
         (insn.imm < 0 || insn.imm >= (is64 ? 64 : 32)))
       return fail("invalid shift " + std::to_string(insn.imm));

@@ -49,8 +49,7 @@ Expect read_expect(const btf::Btf& b, const std::string& func) {
       if (eq != std::string::npos && eq > 0 && v.find_first_not_of("0123456789") == eq)
         v = v.substr(eq + 1);
       e.msgs.push_back(v);
-    }
-    else if (n.rfind("test_prog_flags=", 0) == 0) {
+    } else if (n.rfind("test_prog_flags=", 0) == 0) {
       std::string v = n.substr(16);
       if (v.find("STRICT_ALIGNMENT") != std::string::npos || v == "1") e.flags |= 1;
       if (v.find("ANY_ALIGNMENT") != std::string::npos) e.flags |= 2;
@@ -191,6 +190,9 @@ KernelResult kernel_load(const std::string& path, const std::string& name, uint3
       r.error = *it;
       break;
     }
+    // Only statistics in the log: the verifier passed and something later failed (attach
+    // target, JIT, ...). Not a verifier verdict.
+    if (r.error.empty()) r.verdict = -1, r.error = "load failed after verification";
   } else {
     r.error = "load failed before verification (" + std::to_string(err) + ")";
   }
