@@ -193,21 +193,22 @@ bool Engine::do_jump(const Insn& insn) {
     else if (b.type == RegType::kPacketMeta && a.type == RegType::kPacket)
       pkt = &b, rel = flip(op), ok_pair = true;
     if (ok_pair && pkt->var.smin >= 0 && pkt->var.umax <= 0xffff && pkt->off >= 0) {
+      // pkt' <= end proves off bytes; pkt' < end one more (the byte at pkt' itself).
       int32_t r = pkt->off;
       State* in_bounds = nullptr;
       switch (rel) {
         case Cmp::kGt:
           in_bounds = &fall;
-          break;  // pkt > end false: pkt <= end
+          break;  // not (pkt' > end): pkt' <= end
         case Cmp::kGe:
-          in_bounds = &fall;
-          break;  // pkt < end
+          in_bounds = &fall, r += 1;
+          break;  // not (pkt' >= end): pkt' < end
         case Cmp::kLt:
-          in_bounds = &taken;
-          break;
+          in_bounds = &taken, r += 1;
+          break;  // pkt' < end
         case Cmp::kLe:
           in_bounds = &taken;
-          break;
+          break;  // pkt' <= end
         default:
           break;
       }
