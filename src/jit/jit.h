@@ -102,6 +102,9 @@ class JitProgram {
   JitFn entry_ = nullptr;
   const void* tail_entry_ = nullptr;
   vm::EngineHooks hooks_;
+  // A run's initial RunState (program = this, hooks); copied per run, which is much cheaper
+  // than value-initialising a fresh one (a rep stos on the hot path).
+  vm::RunState state_template_;
   std::vector<uint32_t> offsets_;
   std::vector<isa::Insn> insns_;
   std::vector<uint32_t> functions_;

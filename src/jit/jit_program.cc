@@ -36,13 +36,17 @@ uint64_t JitProgram::call(void* ctx, size_t ctx_len, vm::RunState& state, JitRun
 }
 
 uint64_t JitProgram::call(void* ctx, size_t ctx_len) const {
-  vm::RunState state;
+  vm::RunState state = state_template_;
+  state.ctx = ctx;
+  vm::RunScope scope(state);
   JitRunCtx rc;
-  return call(ctx, ctx_len, state, rc);
+  rc.rs = &state;
+  rc.depth = 1;
+  return entry_(ctx, ctx_len, &rc);
 }
 
 Result<uint64_t> JitProgram::run(void* ctx, size_t ctx_len, void* runtime, uint32_t cpu) const {
-  vm::RunState state;
+  vm::RunState state = state_template_;
   state.runtime = runtime;
   state.cpu = cpu;
   JitRunCtx rc;

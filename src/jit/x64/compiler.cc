@@ -395,6 +395,8 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
   prog_->entry_ = reinterpret_cast<JitFn>(const_cast<uint8_t*>(prog_->mem_->data()));
   prog_->tail_entry_ = prog_->mem_->data() + code_.labelOffsetFromBase(tail_entry_);
   prog_->hooks_ = opts_.hooks;
+  prog_->state_template_.program = prog_.get();
+  prog_->state_template_.hooks = opts_.hooks;
   prog_->offsets_ = std::move(offsets_);
   prog_->insns_.assign(insns_.begin(), insns_.end());
   a_ = nullptr;
