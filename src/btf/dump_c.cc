@@ -488,7 +488,15 @@ class CDumper {
     // bpftool writes one `long: 64;` per word; for absurd gaps (a 4 GB struct in hostile BTF)
     // that is gigabytes of text, so large whole-byte gaps become one named char array instead.
     constexpr int64_t kMaxPadLines = 4096;
-    if ((next - cur) / 64 > kMaxPadLines && cur % 8 == 0) {
+    if ((next - cur) / 64 > kMaxPadLines) {
+      if (cur % 8 != 0) {  // finish the partial byte with an unnamed bitfield first
+        put('\n');
+        pfx(lvl);
+        put("char: ");
+        num(8 - cur % 8);
+        put(';');
+        cur += 8 - cur % 8;
+      }
       int64_t bytes = (next - cur) / 8;
       put('\n');
       pfx(lvl);
