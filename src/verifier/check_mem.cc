@@ -270,8 +270,25 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
   }
 }
 
+// The ctx rewrite patches a load/store once, so one instruction may not see a ctx pointer on one
+// path and another pointer type on another (the kernel's rule).
+bool Engine::check_base_type(int regno) {
+  auto t = static_cast<uint8_t>(static_cast<uint8_t>(reg(regno).type) + 1);
+  uint8_t& prev = base_type_[pc_];
+  if (prev == 0) {
+    prev = t;
+    return true;
+  }
+  const uint8_t ctx = static_cast<uint8_t>(RegType::kCtx) + 1,
+                btf = static_cast<uint8_t>(RegType::kBtfId) + 1;
+  if (prev != t && (prev == ctx || t == ctx || prev == btf || t == btf))
+    return fail("same insn cannot be used with different pointers");
+  return true;
+}
+
 bool Engine::do_load(const Insn& insn) {
   if (!check_reg_read(insn.src)) return false;
+  if (reg(insn.src).is_pointer() && !check_base_type(insn.src)) return false;
   if (insn.dst == isa::kFramePointer) return fail("frame pointer is read only");
   bool sx = isa::op_info(insn.opcode).kind == isa::OpKind::Ldxsx;
   return check_mem_access(insn.src, insn.off, isa::size_bytes(insn.opcode), false, insn.dst, sx);
@@ -280,6 +297,7 @@ bool Engine::do_load(const Insn& insn) {
 bool Engine::do_store(const Insn& insn) {
   const bool stx = isa::op_info(insn.opcode).kind == isa::OpKind::Stx;
   if (!check_reg_read(insn.dst)) return false;
+  if (reg(insn.dst).is_pointer() && !check_base_type(insn.dst)) return false;
   Reg value;
   if (stx) {
     if (!check_reg_read(insn.src)) return false;

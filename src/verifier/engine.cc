@@ -86,6 +86,7 @@ void Engine::run() {
   call_edges_.assign(cfg_.subprog_starts.size(), {});
   explored_.resize(n);
   branch_seen_.assign(n, false);
+  base_type_.assign(n, 0);
 
   Frame f0;
   f0.regs[1] = Reg::pointer(RegType::kCtx);

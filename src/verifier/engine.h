@@ -111,6 +111,8 @@ class Engine {
   bool done_ = false;
   bool switched_ = false;  // the current insn ended its path and another was popped
   std::vector<bool> branch_seen_;
+  std::vector<uint8_t> base_type_;  // per load/store: pointer type of the base on first visit
+  bool check_base_type(int regno);
   std::string pending_log_;  // written after the current insn's line (path switches)
   uint32_t id_gen_ = 0;
   Checkpoint* parent_ = nullptr;
