@@ -590,6 +590,44 @@ Status Btf::validate_graph() {
       id = type(id).ref();
     }
   }
+  // 1b) A cycle that passes through no struct/union (e.g. a FUNC_PROTO taking a pointer to
+  //     itself) cannot be written in C and would send every type walker around forever.
+  {
+    std::vector<uint8_t> st(local, 0);
+    std::vector<std::pair<uint32_t, uint32_t>> dfs;  // (id, next child)
+    auto child_of = [&](Type t, uint32_t i, uint32_t* c) -> bool {
+      Kind k = t.kind();
+      if (is_chain_kind(k)) return i == 0 ? (*c = t.ref(), true) : false;
+      if (k == Kind::kArray) return i == 0 ? (*c = t.array().type, true) : false;
+      if (k == Kind::kFuncProto) {
+        if (i == 0) return *c = t.ref(), true;
+        if (i <= t.vlen()) return *c = t.param(i - 1).type, true;
+      }
+      return false;
+    };
+    for (uint32_t start = 0; start < local; ++start) {
+      if (st[start]) continue;
+      st[start] = 1;
+      dfs.push_back({first_id_ + start, 0});
+      while (!dfs.empty()) {
+        auto& [id, next] = dfs.back();
+        uint32_t c;
+        if (!child_of(type(id), next++, &c)) {
+          st[id - first_id_] = 2;
+          dfs.pop_back();
+          continue;
+        }
+        if (c < first_id_) continue;
+        if (st[c - first_id_] == 1)
+          return bad_type(c, "reference loop through " + std::string(kind_name(kind(c))) +
+                                 " with no struct or union to break it");
+        if (st[c - first_id_] == 0) {
+          st[c - first_id_] = 1;
+          dfs.push_back({c, 0});
+        }
+      }
+    }
+  }
   // 2) Kind-specific targets and containment-by-value loops (struct containing itself through
   //    members/arrays/typedefs) with an explicit DFS stack.
   std::fill(state.begin(), state.end(), 0);

@@ -157,6 +157,22 @@ TEST(BtfParse, PointerToSelfIsALoop) {
   EXPECT_NE(parse_err(b.build()).message.find("loop"), std::string::npos);
 }
 
+TEST(BtfParse, FuncProtoLoopWithoutStruct) {
+  BtfBuilder b;
+  uint32_t i = b.add_int("int", 4);
+  b.add_func_proto(i, {{"self", 3}});  // 2: int (*)(<ptr to 2>)
+  b.add_ptr(2);                        // 3
+  EXPECT_NE(parse_err(b.build()).message.find("no struct or union"), std::string::npos);
+  BtfBuilder ok;
+  uint32_t oi = ok.add_int("int", 4);
+  ok.add_struct("s", 8, {{"f", 3, 0, 0}});  // 2: struct s { int (*f)(struct s *); }
+  ok.add_ptr(4);                            // 3
+  ok.add_func_proto(oi, {{"", 5}});         // 4
+  ok.add_ptr(2);                            // 5
+  auto r = Btf::parse(ok.build());
+  EXPECT_TRUE(r.ok()) << r.error().format();
+}
+
 TEST(BtfParse, StructContainingItself) {
   BtfBuilder b;
   uint32_t i = b.add_int("int", 4);
