@@ -20,6 +20,7 @@ namespace {
 
 loader::OpenOptions loader_options(const ObjectOptions& o) {
   loader::OpenOptions lo;
+  lo.object_name = o.object_name;
   lo.btf_custom_path = o.btf_path;
   lo.kconfig_path = o.kconfig_path;
   lo.kconfig_extra = o.kconfig_extra;

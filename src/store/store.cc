@@ -25,7 +25,9 @@ namespace {
 
 constexpr const char* kPinMagic = "bombus-pin";
 
-std::string kind_dir(Kind k) { return k == Kind::kProg ? "progs" : "maps"; }
+std::string kind_dir(Kind k) {
+  return k == Kind::kProg ? "progs" : "maps";
+}
 
 Error io_error(const std::string& what, const std::string& path) {
   return make_error(Errc::kIo, what + " '" + path + "': " + std::strerror(errno));
@@ -49,7 +51,9 @@ std::optional<uint64_t> proc_start_time(long pid) {
 
 }  // namespace
 
-std::string_view kind_name(Kind k) { return k == Kind::kProg ? "prog" : "map"; }
+std::string_view kind_name(Kind k) {
+  return k == Kind::kProg ? "prog" : "map";
+}
 
 Lock& Lock::operator=(Lock&& o) noexcept {
   if (this != &o) {
@@ -115,8 +119,8 @@ Result<Store> Store::open(const std::string& root) {
   for (const char* sub : {"progs", "maps", "pins", "holders"}) {
     fs::create_directories(fs::path(root) / sub, ec);
     if (ec) {
-      return make_error(Errc::kIo, "can't create store directory '" + (fs::path(root) / sub).string() +
-                                       "': " + ec.message());
+      return make_error(Errc::kIo, "can't create store directory '" +
+                                       (fs::path(root) / sub).string() + "': " + ec.message());
     }
   }
   std::string abs = fs::absolute(root, ec).lexically_normal().string();
@@ -142,7 +146,8 @@ Result<uint32_t> Store::create(Kind kind) {
   std::string counter = root_ + "/next_" + std::string(kind_name(kind)) + "_id";
   uint32_t id = 1;
   if (auto bytes = read_file(counter); bytes.ok()) {
-    id = static_cast<uint32_t>(std::strtoul(std::string(bytes->begin(), bytes->end()).c_str(), nullptr, 10));
+    id = static_cast<uint32_t>(
+        std::strtoul(std::string(bytes->begin(), bytes->end()).c_str(), nullptr, 10));
     if (id == 0) id = 1;
   }
   while (exists(kind, id)) ++id;
@@ -176,18 +181,19 @@ std::vector<uint32_t> Store::list(Kind kind) const {
   return ids;
 }
 
-Result<nlohmann::json> Store::read_meta(Kind kind, uint32_t id) const {
+Result<nlohmann::ordered_json> Store::read_meta(Kind kind, uint32_t id) const {
   std::string p = dir(kind, id) + "/meta.json";
   auto bytes = read_file(p);
   if (!bytes.ok()) {
-    return make_error(Errc::kNotFound, std::string(kind_name(kind)) + " id " + std::to_string(id) + " not found");
+    return make_error(Errc::kNotFound,
+                      std::string(kind_name(kind)) + " id " + std::to_string(id) + " not found");
   }
-  auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  auto j = nlohmann::ordered_json::parse(bytes->begin(), bytes->end(), nullptr, false);
   if (j.is_discarded()) return make_error(Errc::kInvalid, "corrupt metadata '" + p + "'");
   return j;
 }
 
-Status Store::write_meta(Kind kind, uint32_t id, const nlohmann::json& meta) const {
+Status Store::write_meta(Kind kind, uint32_t id, const nlohmann::ordered_json& meta) const {
   std::string text = meta.dump(1);
   return write_file(dir(kind, id) + "/meta.json", text.data(), text.size());
 }
@@ -207,20 +213,23 @@ Status Store::pin(Kind kind, uint32_t id, const std::string& path) const {
   }
   auto parent = fs::path(abs).parent_path();
   if (!fs::is_directory(parent, ec)) {
-    return make_error(Errc::kNotFound, "can't pin the object ('" + path + "'): No such file or directory");
+    return make_error(Errc::kNotFound,
+                      "can't pin the object ('" + path + "'): No such file or directory");
   }
-  nlohmann::json pin = {{"magic", kPinMagic}, {"kind", kind_name(kind)}, {"id", id}, {"root", root_}};
+  nlohmann::ordered_json pin = {
+      {"magic", kPinMagic}, {"kind", kind_name(kind)}, {"id", id}, {"root", root_}};
   std::string text = pin.dump() + "\n";
   BOMBUS_TRY(write_file(abs, text.data(), text.size()));
-  nlohmann::json idx = {{"path", abs}, {"kind", kind_name(kind)}, {"id", id}};
+  nlohmann::ordered_json idx = {{"path", abs}, {"kind", kind_name(kind)}, {"id", id}};
   std::string itext = idx.dump();
   return write_file(root_ + "/pins/" + pin_index_name(abs), itext.data(), itext.size());
 }
 
 Result<PinRef> Store::read_pin(const std::string& path) {
   auto bytes = read_file(path);
-  if (!bytes.ok()) return make_error(Errc::kNotFound, "bpf obj get (" + path + "): No such file or directory");
-  auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+  if (!bytes.ok())
+    return make_error(Errc::kNotFound, "bpf obj get (" + path + "): No such file or directory");
+  auto j = nlohmann::ordered_json::parse(bytes->begin(), bytes->end(), nullptr, false);
   if (j.is_discarded() || !j.is_object() || j.value("magic", "") != kPinMagic) {
     return make_error(Errc::kInvalid, "'" + path + "' is not a bombus pin");
   }
@@ -237,8 +246,9 @@ std::vector<std::string> Store::pins_of(Kind kind, uint32_t id) const {
   for (const auto& e : fs::directory_iterator(root_ + "/pins", ec)) {
     auto bytes = read_file(e.path().string());
     if (!bytes.ok()) continue;
-    auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
-    if (j.is_discarded() || j.value("kind", "") != kind_name(kind) || j.value("id", 0u) != id) continue;
+    auto j = nlohmann::ordered_json::parse(bytes->begin(), bytes->end(), nullptr, false);
+    if (j.is_discarded() || j.value("kind", "") != kind_name(kind) || j.value("id", 0u) != id)
+      continue;
     std::string p = j.value("path", "");
     auto r = read_pin(p);
     if (r.ok() && r->kind == kind && r->id == id && r->root == root_) out.push_back(p);
@@ -268,11 +278,14 @@ bool Store::alive(Kind kind, uint32_t id) const {
   std::string suffix = "." + std::string(kind_name(kind)) + "." + std::to_string(id);
   for (const auto& e : fs::directory_iterator(root_ + "/holders", ec)) {
     std::string n = e.path().filename().string();
-    if (n.size() <= suffix.size() || n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
+    if (n.size() <= suffix.size() ||
+        n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
     long pid = std::strtol(n.c_str(), nullptr, 10);
     auto bytes = read_file(e.path().string());
     auto now = proc_start_time(pid);
-    if (now && bytes.ok() && std::to_string(*now) == std::string(bytes->begin(), bytes->end())) return true;
+    if (now && bytes.ok() && std::to_string(*now) == std::string(bytes->begin(), bytes->end()))
+      return true;
     fs::remove(e.path(), ec);  // stale holder
   }
   return false;
@@ -285,11 +298,11 @@ void Store::gc() const {
     auto bytes = read_file(e.path().string());
     bool keep = false;
     if (bytes.ok()) {
-      auto j = nlohmann::json::parse(bytes->begin(), bytes->end(), nullptr, false);
+      auto j = nlohmann::ordered_json::parse(bytes->begin(), bytes->end(), nullptr, false);
       if (!j.is_discarded()) {
         auto r = read_pin(j.value("path", ""));
-        keep = r.ok() && r->root == root_ && std::string(kind_name(r->kind)) == j.value("kind", "") &&
-               r->id == j.value("id", 0u);
+        keep = r.ok() && r->root == root_ &&
+               std::string(kind_name(r->kind)) == j.value("kind", "") && r->id == j.value("id", 0u);
       }
     }
     if (!keep) fs::remove(e.path(), ec);

@@ -52,9 +52,9 @@ class Store {
   bool exists(Kind kind, uint32_t id) const;
   std::vector<uint32_t> list(Kind kind) const;
 
-  Result<nlohmann::json> read_meta(Kind kind, uint32_t id) const;
+  Result<nlohmann::ordered_json> read_meta(Kind kind, uint32_t id) const;
   // Atomic replace (write to a temporary, then rename).
-  Status write_meta(Kind kind, uint32_t id, const nlohmann::json& meta) const;
+  Status write_meta(Kind kind, uint32_t id, const nlohmann::ordered_json& meta) const;
 
   // Pins: write a pin file at `path` naming the object, and index it in the store.
   Status pin(Kind kind, uint32_t id, const std::string& path) const;

@@ -58,13 +58,13 @@ int dispatch(const std::vector<Command>& table, Args& args, const Globals& g,
   return fail(g, "command '" + word + "' not recognized, try 'help'");
 }
 
-void print_json(const Globals& g, const nlohmann::json& j) {
+void print_json(const Globals& g, const nlohmann::ordered_json& j) {
   std::cout << (g.pretty ? j.dump(3) : j.dump()) << "\n";
 }
 
 int fail(const Globals& g, const std::string& message) {
   if (g.json) {
-    std::cout << nlohmann::json{{"error", message}}.dump(g.pretty ? 3 : -1) << "\n";
+    std::cout << nlohmann::ordered_json{{"error", message}}.dump(g.pretty ? 3 : -1) << "\n";
   } else {
     std::cerr << "Error: " << message << "\n";
   }

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <functional>
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,7 +17,8 @@ struct Globals {
   bool json = false;
   bool pretty = false;
   bool debug = false;
-  std::string root;  // the store directory
+  bool bpffs = false;  // -f/--bpffs: show pinned paths in `show`
+  std::string root;    // the store directory
 };
 
 // bpftool's is_prefix(): `word` is a non-empty prefix of `keyword`.
@@ -57,7 +58,7 @@ int dispatch(const std::vector<Command>& table, Args& args, const Globals& g,
 // Output helpers. Errors go to stderr as "Error: ..." or, with -j, to stdout as {"error":"..."}.
 int fail(const Globals& g, const std::string& message);
 int fail(const Globals& g, const Error& e);
-void print_json(const Globals& g, const nlohmann::json& j);
+void print_json(const Globals& g, const nlohmann::ordered_json& j);
 
 // Parses the byte list grammar of bpftool: `[hex] BYTES` — decimal or 0x.. per byte, or with
 // the `hex` keyword, hex bytes ("hex 01 02" / "hex 0102"). Consumes words while they are bytes.

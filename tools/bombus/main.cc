@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
+#include "loading.h"
 #include "nouns.h"
 
 using namespace bombus::cli;
@@ -23,8 +24,8 @@ int usage(const Globals& g) {
   std::cerr << "Usage: bombus [OPTIONS] OBJECT { COMMAND | help }\n"
                "       bombus version\n"
                "\n"
-               "       OBJECT := { prog | map }\n"
-               "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} |\n"
+               "       OBJECT := { prog | map | btf | filter }\n"
+               "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n"
                "                    {-V|--version} }\n"
                "\n"
                "       The store (the kernel's part) is $BOMBUS_ROOT, else /run/bombus;\n"
@@ -48,17 +49,15 @@ int version(const Globals& g) {
 int main(int argc, char** argv) {
   Globals g;
   g.root = default_root();
-  static const option long_opts[] = {{"json", no_argument, nullptr, 'j'},
-                                     {"pretty", no_argument, nullptr, 'p'},
-                                     {"debug", no_argument, nullptr, 'd'},
-                                     {"help", no_argument, nullptr, 'h'},
-                                     {"version", no_argument, nullptr, 'V'},
-                                     {"root", required_argument, nullptr, 'r'},
-                                     {nullptr, 0, nullptr, 0}};
+  static const option long_opts[] = {
+      {"json", no_argument, nullptr, 'j'},       {"pretty", no_argument, nullptr, 'p'},
+      {"debug", no_argument, nullptr, 'd'},      {"bpffs", no_argument, nullptr, 'f'},
+      {"help", no_argument, nullptr, 'h'},       {"version", no_argument, nullptr, 'V'},
+      {"root", required_argument, nullptr, 'r'}, {nullptr, 0, nullptr, 0}};
   bool want_version = false, want_help = false;
   int c;
   // '+' stops at the first non-option so a noun's own words are left alone.
-  while ((c = getopt_long(argc, argv, "+jpdhV", long_opts, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "+jpdfhV", long_opts, nullptr)) != -1) {
     switch (c) {
       case 'j':
         g.json = true;
@@ -87,11 +86,15 @@ int main(int argc, char** argv) {
   if (want_version) return version(g);
   std::vector<std::string> words(argv + optind, argv + argc);
   if (want_help || words.empty()) return usage(g);
+  register_engines();
   Args args(std::move(words));
   std::vector<Command> table = {
       {"help", [&](Args&, const Globals& gg) { return usage(gg); }},
       {"prog", do_prog},
       {"map", do_map},
+      {"btf", do_btf},
+      {"filter", do_filter},
+      {"gen", do_gen},
       {"version", [&](Args&, const Globals& gg) { return version(gg); }},
   };
   return dispatch(table, args, g, [&] { return usage(g); });

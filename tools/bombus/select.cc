@@ -75,8 +75,8 @@ Result<uint32_t> select_one(Args& args, const store::Store& st, store::Kind kind
   return ids[0];
 }
 
-nlohmann::json public_meta(const nlohmann::json& meta) {
-  nlohmann::json out = nlohmann::json::object();
+nlohmann::ordered_json public_meta(const nlohmann::ordered_json& meta) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (auto it = meta.begin(); it != meta.end(); ++it) {
     if (!it.key().empty() && it.key()[0] != '_') out[it.key()] = it.value();
   }
@@ -92,13 +92,13 @@ static std::string iso_time(int64_t t) {
   return buf;
 }
 
-static std::string join_ids(const nlohmann::json& a) {
+static std::string join_ids(const nlohmann::ordered_json& a) {
   std::string s;
   for (const auto& v : a) s += (s.empty() ? "" : ",") + std::to_string(v.get<uint64_t>());
   return s;
 }
 
-void print_prog_text(const nlohmann::json& m, const std::vector<std::string>& pins) {
+void print_prog_text(const nlohmann::ordered_json& m, const std::vector<std::string>& pins) {
   std::cout << m.value("id", 0u) << ": " << m.value("type", "unknown");
   if (!m.value("name", "").empty()) std::cout << "  name " << m.value("name", "");
   std::cout << "  tag " << m.value("tag", "") << (m.value("gpl_compatible", false) ? "  gpl" : "");
@@ -122,7 +122,7 @@ void print_prog_text(const nlohmann::json& m, const std::vector<std::string>& pi
   for (const auto& p : pins) std::cout << "\tpinned " << p << "\n";
 }
 
-void print_map_text(const nlohmann::json& m, const std::vector<std::string>& pins) {
+void print_map_text(const nlohmann::ordered_json& m, const std::vector<std::string>& pins) {
   char flags[32];
   std::snprintf(flags, sizeof flags, "0x%x", m.value("flags", 0u));
   std::cout << m.value("id", 0u) << ": " << m.value("type", "unknown");

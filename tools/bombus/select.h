@@ -19,9 +19,9 @@ Result<std::vector<uint32_t>> select_objects(Args& args, const store::Store& st,
 Result<uint32_t> select_one(Args& args, const store::Store& st, store::Kind kind);
 
 // bpftool's `prog show` / `map show` formats for one object's metadata.
-void print_prog_text(const nlohmann::json& meta, const std::vector<std::string>& pins);
-void print_map_text(const nlohmann::json& meta, const std::vector<std::string>& pins);
+void print_prog_text(const nlohmann::ordered_json& meta, const std::vector<std::string>& pins);
+void print_map_text(const nlohmann::ordered_json& meta, const std::vector<std::string>& pins);
 // The public part of the metadata (fields starting with '_' are the store's own).
-nlohmann::json public_meta(const nlohmann::json& meta);
+nlohmann::ordered_json public_meta(const nlohmann::ordered_json& meta);
 
 }  // namespace bombus::cli

@@ -1,0 +1,66 @@
+// `bombus filter 'EXPR' IN.pcap [write OUT.pcap] [count] [engine ...]`: a tcpdump expression
+// compiled by libpcap, converted from classic BPF to eBPF and run over a capture.
+#include "net/filter.h"
+
+#include <iostream>
+
+#include "nouns.h"
+
+namespace bombus::cli {
+
+int do_filter(Args& args, const Globals& g) {
+  if (args.empty() || args.peek() == "help") {
+    if (g.json) {
+      print_json(g, nullptr);
+      return 0;
+    }
+    std::cerr << "Usage: bombus filter EXPRESSION FILE [write OUT_FILE] [count]\n"
+                 "                    [engine { ebpf | classic | libpcap }]\n"
+                 "\n"
+                 "       EXPRESSION is a tcpdump filter expression (one word: quote it).\n"
+                 "       FILE is a pcap or pcapng capture; matching packets go to OUT_FILE.\n"
+                 "       count prints only the number of matching packets.\n";
+    return 0;
+  }
+  net::FilterOptions opts;
+  opts.expr = args.next();
+  auto in = args.require("capture file");
+  if (!in.ok()) return fail(g, in.error());
+  opts.input = *in;
+  bool count_only = false;
+  while (!args.empty()) {
+    if (args.accept("write")) {
+      auto out = args.require("output file");
+      if (!out.ok()) return fail(g, out.error());
+      opts.write_out = *out;
+    } else if (args.accept("count")) {
+      count_only = true;
+    } else if (args.accept("engine")) {
+      auto e = args.require("engine");
+      if (!e.ok()) return fail(g, e.error());
+      if (is_prefix(*e, "ebpf")) {
+        opts.engine = net::FilterEngine::kEbpf;
+      } else if (is_prefix(*e, "classic")) {
+        opts.engine = net::FilterEngine::kClassic;
+      } else if (is_prefix(*e, "libpcap")) {
+        opts.engine = net::FilterEngine::kLibpcap;
+      } else {
+        return fail(g, "unknown engine '" + *e + "', expected ebpf, classic or libpcap");
+      }
+    } else {
+      return fail(g, "unrecognized argument '" + args.peek() + "'");
+    }
+  }
+  auto stats = net::run_filter(opts);
+  if (!stats.ok()) return fail(g, stats.error());
+  if (g.json) {
+    print_json(g, {{"packets", stats->packets}, {"matched", stats->matched}});
+  } else if (count_only) {
+    std::cout << stats->matched << "\n";
+  } else {
+    std::cout << net::format_filter_stats(*stats, false) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace bombus::cli

@@ -1,0 +1,69 @@
+// Loading objects for the store: `prog load`/`loadall` put a loaded object's maps and programs
+// into the store (ids, metadata, shared-memory map files); `prog run`, `map ...` and friends
+// bring a stored program back into this process, bound to the very same map files, so
+// several processes see and change one set of maps — as they would with the kernel.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bombus/bombus.h"
+#include "cli.h"
+#include "store/store.h"
+#include "verifier/verifier.h"
+
+namespace bombus::cli {
+
+struct LoadRequest {
+  std::vector<uint8_t> bytes;       // the object file
+  std::string object_name;          // for messages and global-data map names
+  std::optional<std::string> type;  // `type TYPE`: overrides the section's program type
+  // Maps to reuse instead of creating: object map index -> store map id.
+  std::vector<std::pair<uint32_t, uint32_t>> reuse;
+  std::optional<std::string> only_program;  // load just this program (others not autoloaded)
+  Engine engine = Engine::kJit;
+};
+
+struct Loaded {
+  std::unique_ptr<Object> obj;
+  std::vector<uint32_t> map_ids;  // store id per object map index (0 = not in the store yet)
+};
+
+// Engine keyword (`engine interp|jit|checked`) -> Engine.
+Result<Engine> parse_engine(const std::string& word);
+// The engine used when none is named: the JIT (the program is verified), else the interpreter.
+Engine default_engine();
+void register_engines();
+
+// Opens and loads an object. Maps named in `reuse` are bound to the store's files.
+Result<Loaded> load_object(const store::Store& st, const LoadRequest& req);
+
+// Moves the maps that are not in the store yet into it (ids + metadata). Caller holds the lock.
+Status adopt_maps(const store::Store& st, Loaded& l);
+// Records a loaded program in the store and returns its id. Caller holds the lock.
+Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Program& p,
+                               const LoadRequest& req);
+
+// Loads a stored program back (its object from the store, maps bound to the store's files).
+Result<Loaded> reload_program(const store::Store& st, uint32_t prog_id,
+                              std::optional<Engine> engine = std::nullopt);
+// Opens a stored map in this process.
+Result<std::unique_ptr<vm::Map>> open_stored_map(const store::Store& st, uint32_t map_id);
+
+// libbpf's pin name for a map: '.' becomes '_' ("fw.rodata" -> "fw_rodata").
+std::string pin_name(const std::string& map_name);
+
+// The kernel's program tag: SHA-1 of the instructions with map references zeroed, 8 bytes hex.
+std::string prog_tag(const Program& p);
+
+// The message for an object that failed to load. For a program the verifier rejected: the
+// error, the C source line it came from, and a hint; the whole verifier log with -d.
+std::string rejection_message_for(const LoadRequest& req, const Error& e, bool debug);
+
+// Verifies one program of an opened object as load() would (`type` overrides its type).
+verifier::Report verify_program(const Object& obj, const std::string& prog_name, int log_level,
+                                std::optional<std::string> type = std::nullopt);
+
+}  // namespace bombus::cli
