@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
       {"help", [&](Args&, const Globals& gg) { return usage(gg); }},
       {"prog", do_prog},
       {"map", do_map},
+      {"gen", do_gen},
       {"btf", do_btf},
       {"filter", do_filter},
       {"gen", do_gen},

@@ -7,6 +7,7 @@ namespace bombus::cli {
 
 int do_prog(Args& args, const Globals& g);
 int do_map(Args& args, const Globals& g);
+int do_gen(Args& args, const Globals& g);
 int do_btf(Args& args, const Globals& g);
 int do_filter(Args& args, const Globals& g);
 int do_gen(Args& args, const Globals& g);
