@@ -12,7 +12,7 @@
 #include "base/bytes.h"
 #include "base/sha1.h"
 #include "btf/btf.h"
-#include "engines/engines.h"
+#include "jit/engine/jit_engine.h"
 #include "platform/program_types.h"
 #include "runtime/object_impl.h"
 #include "runtime/verifier_input.h"
@@ -31,7 +31,7 @@ Result<Engine> parse_engine(const std::string& word) {
 }
 
 void register_engines() {
-  engines::register_default_engines();
+  jit::register_jit_engine();
 }
 
 Engine default_engine() {
@@ -185,7 +185,7 @@ Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Pr
   }
   const auto* ti = platform::prog_type_info(p.type());
   size_t xlated = p.insns_bytes().size();
-  const auto* jp = engines::jit_program_of(*p.impl());
+  const auto* jp = p.impl()->image ? jit::jit_program_of(*p.impl()->image) : nullptr;
   size_t jited = jp ? jp->code().size() : 0;
   bool gpl = runtime::license_is_gpl_compatible(l.obj->impl()->spec.license);
   nlohmann::ordered_json meta = {{"id", id},

@@ -24,7 +24,7 @@ int usage(const Globals& g) {
   std::cerr << "Usage: bombus [OPTIONS] OBJECT { COMMAND | help }\n"
                "       bombus version\n"
                "\n"
-               "       OBJECT := { prog | map | btf | filter }\n"
+               "       OBJECT := { prog | map | btf | gen | net | filter }\n"
                "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} | {-f|--bpffs} |\n"
                "                    {-V|--version} }\n"
                "\n"
@@ -92,8 +92,8 @@ int main(int argc, char** argv) {
       {"help", [&](Args&, const Globals& gg) { return usage(gg); }},
       {"prog", do_prog},
       {"map", do_map},
-      {"gen", do_gen},
       {"btf", do_btf},
+      {"net", do_net},
       {"filter", do_filter},
       {"gen", do_gen},
       {"version", [&](Args&, const Globals& gg) { return version(gg); }},

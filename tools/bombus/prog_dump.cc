@@ -5,9 +5,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "engines/engines.h"
 #include "isa/disasm.h"
 #include "jit/dump.h"
+#include "jit/engine/jit_engine.h"
 #include "loading.h"
 #include "platform/helper_protos.h"
 #include "platform/program_types.h"
@@ -110,7 +110,7 @@ int dump(Args& args, const Globals& g, bool jited) {
     return 0;
   }
   if (jited) {
-    const auto* jp = engines::jit_program_of(*p);
+    const auto* jp = p->image ? jit::jit_program_of(*p->image) : nullptr;
     if (!jp) return fail(g, "no JIT code for this program");
     jit::DumpOptions o;
     o.opcodes = d.opcodes;
