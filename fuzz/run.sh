@@ -4,7 +4,7 @@
 # seeded from fuzz/<area>/seeds/<target>/ when that folder exists, with fuzz/<area>/<target>.dict
 # as a libFuzzer dictionary when that file exists); crash inputs go to
 # BUILD_DIR/fuzz-artifacts/<target>/. Exit status is non-zero when any target finds a crash.
-#   usage: fuzz/run.sh BUILD_DIR SECONDS
+#   usage: fuzz/run.sh BUILD_DIR SECONDS     (FUZZ_RUNS=N in the environment: N runs, seed 1)
 set -u
 if [ $# -ne 2 ]; then
   echo "usage: $0 BUILD_DIR SECONDS" >&2
@@ -35,8 +35,15 @@ for t in "${targets[@]}"; do
   for d in "$src"/*/"$name".dict; do
     [ -f "$d" ] && dict=("-dict=$d")
   done
-  echo "== $name: ${secs}s (corpus $corpus)"
-  if "$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # FUZZ_RUNS=N: a fixed number of runs with a fixed seed (reproducible, for CI); else SECONDS.
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    budget=(-runs="$FUZZ_RUNS" -seed=1)
+    echo "== $name: $FUZZ_RUNS runs (corpus $corpus)"
+  else
+    budget=(-max_total_time="$secs")
+    echo "== $name: ${secs}s (corpus $corpus)"
+  fi
+  if "$t" "${budget[@]}" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
       "${dict[@]}" -artifact_prefix="$artifacts/" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     grep -E '^stat::number_of_executed_units|^Done' "$log" | sed 's/^/   /'
   else
