@@ -9,6 +9,9 @@ PACKAGES := build-essential cmake ninja-build ccache clang llvm libclang-rt-14-d
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# Paths relative to the checkout, so a fresh clone elsewhere (CI) reuses the compiler cache.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= true
 
 .PHONY: all deps build demo test test-release test-asan fuzz fuzz-long bench clean verifier-selftests
 
