@@ -4,7 +4,7 @@
 PACKAGES := build-essential cmake ninja-build ccache clang llvm libclang-rt-14-dev \
             libelf-dev zlib1g-dev libpcap-dev libcapstone-dev libasmjit-dev libcli11-dev \
             nlohmann-json3-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev \
-            libbpf-dev libseccomp-dev tcpdump iproute2 pkg-config linux-libc-dev
+            libbpf-dev libseccomp-dev tcpdump iproute2 pkg-config linux-libc-dev bpftool
 
 JOBS ?= $(shell nproc)
 CTEST_ARGS ?=
