@@ -65,7 +65,13 @@ Result<std::string> skeleton(std::span<const uint8_t> elf, std::string_view name
   loader::OpenOptions oo;
   oo.skip_core = true;
   oo.object_name = name;
-  BOMBUS_ASSIGN_OR_RETURN(loader::ObjectSpec spec, loader::open_object(elf, oo));
+  auto opened = loader::open_object(elf, oo);
+  if (!opened.ok()) {
+    Error e = opened.error();
+    e.message = "failed to open BPF object file: " + e.message;
+    return e;
+  }
+  loader::ObjectSpec spec = std::move(opened).value();
 
   std::string types;
   std::vector<DataSec> secs;

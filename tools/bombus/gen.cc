@@ -1,5 +1,9 @@
 // `bombus gen ...`: bpftool's gen noun — `skeleton` (a C++ header with the object embedded and
 // typed access to its programs, maps and globals) and `object` (static linking of BPF objects).
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -37,9 +41,11 @@ bool need_args(const Globals& g, Args& args, std::string_view cmd, size_t n, int
 }
 
 Result<std::vector<uint8_t>> read_file(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    return make_error(Errc::kNotFound, "failed to stat() " + path + ": " + std::strerror(errno));
   std::ifstream f(path, std::ios::binary);
-  if (!f)
-    return make_error(Errc::kNotFound, "failed to open " + path + ": No such file or directory");
+  if (!f) return make_error(Errc::kIo, "failed to open " + path + ": " + std::strerror(errno));
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
 
@@ -57,7 +63,7 @@ int gen_skeleton(Args& args, const Globals& g) {
   auto bytes = read_file(file);
   if (!bytes.ok()) return fail(g, bytes.error());
   auto h = gen::skeleton(*bytes, name);
-  if (!h.ok()) return fail(g, "failed to open BPF object file: " + h.error().format());
+  if (!h.ok()) return fail(g, h.error());
   std::cout << *h;
   return 0;
 }
