@@ -75,8 +75,7 @@ int gen_object(Args& args, const Globals& g) {
   std::vector<std::string> inputs = args.rest();
   auto st = gen::link_files(out, inputs);
   if (!st.ok()) return fail(g, st.error());
-  if (g.json) print_json(g, nullptr);
-  return 0;
+  return 0;  // bpftool prints nothing on success, with or without -j
 }
 
 }  // namespace
