@@ -105,6 +105,31 @@ TEST(GenLink, SameProgramsAsBpftool) {
   }
 }
 
+// Re-linking one corpus object alone must keep every program as it was (same instructions after
+// the loader's relocation, same map references).
+TEST(GenLink, SingleCorpusObjectsRoundTrip) {
+  loader::OpenOptions oo;
+  oo.skip_core = true;
+  for (const char* n : {"xdp_fw", "subprogs", "global_data", "callbacks", "prog_array"}) {
+    std::string path = std::string(BOMBUS_PROGS_DIR) + "/" + n + ".bpf.o";
+    auto out = link_objects({{path, slurp(path)}});
+    ASSERT_TRUE(out.ok()) << n << ": " << out.error().format();
+    auto a = loader::open_object_file(path, oo);
+    auto b = loader::open_object(*out, oo);
+    ASSERT_TRUE(a.ok() && b.ok()) << n << ": " << (b.ok() ? "" : b.error().format());
+    ASSERT_EQ(a->programs.size(), b->programs.size()) << n;
+    for (const auto& p : a->programs) {
+      const loader::ProgramSpec* q = b->find_program(p.name);
+      ASSERT_NE(q, nullptr) << n << "/" << p.name;
+      ASSERT_EQ(q->insns.size(), p.insns.size()) << n << "/" << p.name;
+      EXPECT_EQ(std::memcmp(q->insns.data(), p.insns.data(), p.insns.size() * sizeof(isa::Insn)), 0)
+          << n << "/" << p.name;
+      EXPECT_EQ(q->func_info.size(), p.func_info.size()) << n << "/" << p.name;
+    }
+    ASSERT_EQ(a->maps.size(), b->maps.size()) << n;
+  }
+}
+
 TEST(GenLink, DuplicateStrongDefinitionIsAnError) {
   auto out = link_objects({{kB, slurp(kB)}, {"again.o", slurp(kB)}});
   ASSERT_FALSE(out.ok());
