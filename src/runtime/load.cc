@@ -8,6 +8,7 @@
 #include "platform/ctx_structs.h"
 #include "platform/program_types.h"
 #include "runtime/object_impl.h"
+#include "runtime/verifier_input.h"
 #include "verifier/verifier.h"
 
 namespace bombus::runtime {
@@ -123,22 +124,7 @@ Status prepare_program(ObjectImpl& o, ProgramImpl& p) {
                           " is not supported by bombus",
                       prog_loc(p));
   if (o.opts.verify) {
-    verifier::Program vp;
-    vp.name = ps.name;
-    vp.insns = ps.insns;
-    vp.type = p.type;
-    vp.gpl = o.spec.license.find("GPL") != std::string::npos || o.spec.license == "Dual BSD/GPL" ||
-             o.spec.license == "Dual MIT/GPL";
-    for (const auto& ls : o.spec.maps) {
-      verifier::MapInfo mi;
-      mi.type = static_cast<platform::MapType>(ls.type);
-      mi.key_size = ls.key_size;
-      mi.value_size = ls.value_size;
-      mi.max_entries = ls.max_entries;
-      mi.flags = ls.map_flags;
-      mi.name = ls.name;
-      vp.maps.push_back(mi);
-    }
+    verifier::Program vp = verifier_input(o, p);
     verifier::Options vo;
     vo.log_level = 1;
     verifier::Report rep = verifier::verify(vp, vo);

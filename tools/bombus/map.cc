@@ -60,35 +60,12 @@ int fail_errno(const Globals& g, const std::string& what, long neg) {
 }
 
 int map_show(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  std::vector<uint32_t> ids;
-  bool selected = !args.empty();
-  if (selected) {
-    auto sel = select_objects(args, *st, store::Kind::kMap);
-    if (!sel.ok()) return fail(g, sel.error());
-    ids = *sel;
-    if (!args.empty()) return fail(g, "unexpected argument '" + args.peek() + "'");
-  } else {
-    ids = st->list(store::Kind::kMap);
-  }
-  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-  for (uint32_t id : ids) {
-    auto meta = st->read_meta(store::Kind::kMap, id);
-    if (!meta.ok()) continue;
-    // Frozen state lives in the map file and can change after creation.
-    if (auto m = open_stored_map(*st, id); m.ok()) (*meta)["frozen"] = (*m)->frozen() ? 1 : 0;
-    auto pins = !g.bpffs ? std::vector<std::string>{} : st->pins_of(store::Kind::kMap, id);
-    if (g.json) {
-      auto j = public_meta(*meta);
-      if (!pins.empty()) j["pinned"] = pins;
-      arr.push_back(j);
-    } else {
-      print_map_text(*meta, pins);
+  // Frozen state lives in the map file and can change after creation.
+  return show_objects(args, g, store::Kind::kMap, [&](uint32_t id, nlohmann::ordered_json& meta) {
+    if (auto st = open_store(g); st.ok()) {
+      if (auto m = open_stored_map(*st, id); m.ok()) meta["frozen"] = (*m)->frozen() ? 1 : 0;
     }
-  }
-  if (g.json) print_json(g, selected && arr.size() == 1 ? arr[0] : arr);
-  return 0;
+  });
 }
 
 // An opened map with what the formatter needs.

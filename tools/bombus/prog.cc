@@ -48,33 +48,7 @@ int prog_help(const Globals& g) {
 }
 
 int prog_show(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  std::vector<uint32_t> ids;
-  bool selected = !args.empty();
-  if (selected) {
-    auto sel = select_objects(args, *st, store::Kind::kProg);
-    if (!sel.ok()) return fail(g, sel.error());
-    ids = *sel;
-    if (!args.empty()) return fail(g, "unexpected argument '" + args.peek() + "'");
-  } else {
-    ids = st->list(store::Kind::kProg);
-  }
-  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
-  for (uint32_t id : ids) {
-    auto meta = st->read_meta(store::Kind::kProg, id);
-    if (!meta.ok()) continue;  // reclaimed meanwhile
-    auto pins = !g.bpffs ? std::vector<std::string>{} : st->pins_of(store::Kind::kProg, id);
-    if (g.json) {
-      auto j = public_meta(*meta);
-      if (!pins.empty()) j["pinned"] = pins;
-      arr.push_back(j);
-    } else {
-      print_prog_text(*meta, pins);
-    }
-  }
-  if (g.json) print_json(g, selected && arr.size() == 1 ? arr[0] : arr);
-  return 0;
+  return show_objects(args, g, store::Kind::kProg);
 }
 
 // Reads a whole file ("-" is stdin), for data_in / ctx_in.

@@ -75,6 +75,40 @@ Result<uint32_t> select_one(Args& args, const store::Store& st, store::Kind kind
   return ids[0];
 }
 
+int show_objects(Args& args, const Globals& g, store::Kind kind,
+                 const std::function<void(uint32_t, nlohmann::ordered_json&)>& refresh) {
+  auto st = open_store(g);
+  if (!st.ok()) return fail(g, st.error());
+  std::vector<uint32_t> ids;
+  bool selected = !args.empty();
+  if (selected) {
+    auto sel = select_objects(args, *st, kind);
+    if (!sel.ok()) return fail(g, sel.error());
+    ids = *sel;
+    if (!args.empty()) return fail(g, "unexpected argument '" + args.peek() + "'");
+  } else {
+    ids = st->list(kind);
+  }
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (uint32_t id : ids) {
+    auto meta = st->read_meta(kind, id);
+    if (!meta.ok()) continue;  // reclaimed meanwhile
+    if (refresh) refresh(id, *meta);
+    auto pins = !g.bpffs ? std::vector<std::string>{} : st->pins_of(kind, id);
+    if (g.json) {
+      auto j = public_meta(*meta);
+      if (!pins.empty()) j["pinned"] = pins;
+      arr.push_back(j);
+    } else if (kind == store::Kind::kProg) {
+      print_prog_text(*meta, pins);
+    } else {
+      print_map_text(*meta, pins);
+    }
+  }
+  if (g.json) print_json(g, selected && arr.size() == 1 ? arr[0] : arr);
+  return 0;
+}
+
 nlohmann::ordered_json public_meta(const nlohmann::ordered_json& meta) {
   nlohmann::ordered_json out = nlohmann::ordered_json::object();
   for (auto it = meta.begin(); it != meta.end(); ++it) {

@@ -2,6 +2,7 @@
 // resolved against the store, plus the text/JSON printers that `show` uses.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -21,6 +22,11 @@ Result<uint32_t> select_one(Args& args, const store::Store& st, store::Kind kind
 // bpftool's `prog show` / `map show` formats for one object's metadata.
 void print_prog_text(const nlohmann::ordered_json& meta, const std::vector<std::string>& pins);
 void print_map_text(const nlohmann::ordered_json& meta, const std::vector<std::string>& pins);
+// `prog show` / `map show`: every object of a kind, or the ones a selector names, as text or
+// JSON. `refresh` may update metadata from the live object before printing.
+int show_objects(Args& args, const Globals& g, store::Kind kind,
+                 const std::function<void(uint32_t, nlohmann::ordered_json&)>& refresh = {});
+
 // The public part of the metadata (fields starting with '_' are the store's own).
 nlohmann::ordered_json public_meta(const nlohmann::ordered_json& meta);
 
