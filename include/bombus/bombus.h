@@ -42,7 +42,7 @@ struct ProgramImpl;
 enum class Engine { kInterp, kChecked, kJit };
 
 struct ObjectOptions {
-  std::string object_name;     // default: the file name up to its first '.' ("obj" for memory)
+  std::string object_name;    // default: the file name up to its first '.' ("obj" for memory)
   std::string btf_path;       // target BTF for CO-RE (default /sys/kernel/btf/vmlinux)
   std::string kconfig_path;   // .kconfig source (default /proc/config.gz)
   std::string kconfig_extra;  // extra "CONFIG_X=y" lines

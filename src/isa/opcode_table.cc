@@ -4,10 +4,12 @@
 
 namespace bombus::isa {
 
-static_assert([] {
-  int count = 0;
-  for (const auto& e : kOpTable) count += e.kind != OpKind::kInvalid;
-  return count == static_cast<int>(Op::kCount) - 1;
-}(), "duplicate opcode byte in opcodes.def");
+static_assert(
+    [] {
+      int count = 0;
+      for (const auto& e : kOpTable) count += e.kind != OpKind::kInvalid;
+      return count == static_cast<int>(Op::kCount) - 1;
+    }(),
+    "duplicate opcode byte in opcodes.def");
 
 }  // namespace bombus::isa

@@ -14,7 +14,7 @@ using isa::OpKind;
 std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& cfg) {
   const auto& insns = prog.insns;
   const int n = static_cast<int>(insns.size());
-  constexpr uint16_t kArgs = 0x3e;  // r1..r5
+  constexpr uint16_t kArgs = 0x3e;         // r1..r5
   constexpr uint16_t kCallerSaved = 0x3f;  // r0..r5
   std::vector<uint16_t> before(n, 0);
   auto bit = [](int r) { return static_cast<uint16_t>(1u << r); };
@@ -28,12 +28,21 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
       uint16_t out = 0;  // needed after this insn
       int width = k == OpKind::Lddw ? 2 : 1;
       switch (k) {
-        case OpKind::Exit: out = 0; break;
-        case OpKind::Ja: out = at(pc + 1 + in.off); break;
-        case OpKind::Jal: out = at(pc + 1 + in.imm); break;
+        case OpKind::Exit:
+          out = 0;
+          break;
+        case OpKind::Ja:
+          out = at(pc + 1 + in.off);
+          break;
+        case OpKind::Jal:
+          out = at(pc + 1 + in.imm);
+          break;
         case OpKind::JccK:
-        case OpKind::JccX: out = at(pc + 1) | at(pc + 1 + in.off); break;
-        default: out = at(pc + width);
+        case OpKind::JccX:
+          out = at(pc + 1) | at(pc + 1 + in.off);
+          break;
+        default:
+          out = at(pc + width);
       }
       uint16_t need = out;
       const bool x = (in.opcode & isa::kSrcX) != 0;
@@ -66,13 +75,17 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
           need &= ~bit(in.dst);
           need |= bit(in.src);
           break;
-        case OpKind::St: need |= bit(in.dst); break;
+        case OpKind::St:
+          need |= bit(in.dst);
+          break;
         case OpKind::Stx:
         case OpKind::Atomic:
           need |= bit(in.dst) | bit(in.src);
           if (in.imm == isa::kAtomicCmpxchg && k == OpKind::Atomic) need |= bit(0);
           break;
-        case OpKind::Lddw: need &= ~bit(in.dst); break;
+        case OpKind::Lddw:
+          need &= ~bit(in.dst);
+          break;
         case OpKind::LdAbs:
         case OpKind::LdInd:
           need &= ~kCallerSaved;
@@ -88,8 +101,12 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
           need &= ~kCallerSaved;
           need |= kArgs;
           break;
-        case OpKind::Exit: need = bit(0); break;
-        default: need = 0x7ff; break;
+        case OpKind::Exit:
+          need = bit(0);
+          break;
+        default:
+          need = 0x7ff;
+          break;
       }
       need |= bit(isa::kFramePointer);
       if (need != before[pc]) {

@@ -103,7 +103,8 @@ struct State {
 // Does `old` (a state whose every continuation was verified safe, or is being) cover `cur`?
 // `precise` (optional, one mask per frame) names the registers whose scalar bounds matter; the
 // bounds of other scalars are ignored. Without it every scalar is compared.
-bool state_subsumes(const State& old, const State& cur, const std::vector<uint16_t>* precise = nullptr);
+bool state_subsumes(const State& old, const State& cur,
+                    const std::vector<uint16_t>* precise = nullptr);
 // Equality under the same masks (loop detection).
 bool state_equal(const State& a, const State& b, const std::vector<uint16_t>* precise = nullptr);
 

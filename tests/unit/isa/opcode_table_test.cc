@@ -21,12 +21,23 @@ TEST(OpTable, ClassBitsAgree) {
     if (e.kind == OpKind::kInvalid) continue;
     EXPECT_EQ(e.opcode, b);
     switch (e.kind) {
-      case OpKind::Ldx: case OpKind::Ldxsx: EXPECT_EQ(insn_class(b), kClassLdx); break;
-      case OpKind::St: EXPECT_EQ(insn_class(b), kClassSt); break;
-      case OpKind::Stx: case OpKind::Atomic: EXPECT_EQ(insn_class(b), kClassStx); break;
-      case OpKind::JccK: case OpKind::JccX:
-        EXPECT_TRUE(insn_class(b) == kClassJmp || insn_class(b) == kClassJmp32); break;
-      default: break;
+      case OpKind::Ldx:
+      case OpKind::Ldxsx:
+        EXPECT_EQ(insn_class(b), kClassLdx);
+        break;
+      case OpKind::St:
+        EXPECT_EQ(insn_class(b), kClassSt);
+        break;
+      case OpKind::Stx:
+      case OpKind::Atomic:
+        EXPECT_EQ(insn_class(b), kClassStx);
+        break;
+      case OpKind::JccK:
+      case OpKind::JccX:
+        EXPECT_TRUE(insn_class(b) == kClassJmp || insn_class(b) == kClassJmp32);
+        break;
+      default:
+        break;
     }
   }
 }
