@@ -106,12 +106,6 @@ std::string hex_text(std::span<const uint8_t> b) {
   return s;
 }
 
-bool has_value(const vm::Map& m) {
-  auto t = m.type();
-  return t != platform::MapType::kProgArray && t != platform::MapType::kArrayOfMaps &&
-         t != platform::MapType::kHashOfMaps;
-}
-
 // One element as bpftool prints it: JSON object (key/value byte lists + "formatted") or text.
 nlohmann::ordered_json element_json(const Opened& o, std::span<const uint8_t> key,
                                     std::span<const uint8_t> value) {
