@@ -19,7 +19,7 @@ function(bombus_test name)
     BOMBUS_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
     BOMBUS_BINARY_DIR="${CMAKE_BINARY_DIR}")
   include(GoogleTest)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${A_LABELS}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "${A_LABELS}")
 endfunction()
 
 # bombus_bpf_object(OUT_VAR SOURCE [INCLUDES ...]): compiles a .bpf.c with clang -target bpf
