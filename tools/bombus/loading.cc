@@ -255,8 +255,9 @@ std::string rejection_message_for(const LoadRequest& req, const Error& e, bool d
       if (li.insn_off <= static_cast<uint64_t>(*e.where.insn)) best = &li;
     }
     if (best && !best->text.empty()) {
-      out += "\n; " + std::string(best->text) + " @ " +
-             fs::path(std::string(best->file)).filename().string() + ":" +
+      std::string text(best->text);
+      text.erase(0, text.find_first_not_of(" \t"));
+      out += "\n; " + text + " @ " + fs::path(std::string(best->file)).filename().string() + ":" +
              std::to_string(best->line_col >> 10);
     }
   }

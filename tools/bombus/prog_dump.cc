@@ -249,7 +249,7 @@ int prog_verify(Args& args, const Globals& g) {
         if (rep.error_insn >= 0) j["error_insn"] = rep.error_insn;
         if (!rep.hint.empty()) j["hint"] = rep.hint;
       }
-      if (log_level > 0 || !rep.accepted) j["log"] = rep.log;
+      if (!rep.log.empty()) j["log"] = rep.log;
       arr.push_back(j);
       continue;
     }
@@ -267,7 +267,9 @@ int prog_verify(Args& args, const Globals& g) {
           if (li.insn_off <= static_cast<uint32_t>(rep.error_insn)) best = &li;
         }
         if (best && !best->text.empty()) {
-          std::cout << "  ; " << best->text << " @ "
+          std::string text(best->text);
+          text.erase(0, text.find_first_not_of(" \t"));
+          std::cout << "  ; " << text << " @ "
                     << fs::path(std::string(best->file)).filename().string() << ":"
                     << (best->line_col >> 10) << "\n";
         }
