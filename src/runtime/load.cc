@@ -38,8 +38,9 @@ vm::PacketView skb_packet(void* ctx) {
 // Binds map `i` to an existing map file when ObjectOptions::reuse_map_files names one.
 Status reuse_map(ObjectImpl& o, size_t i) {
   const loader::MapSpec& ls = o.spec.maps[i];
-  for (const auto& [idx, path] : o.opts.reuse_map_files) {
-    if (idx != i) continue;
+  for (const auto& entry : o.opts.reuse_map_files) {
+    if (entry.first != i) continue;
+    const std::string& path = entry.second;
     auto m = vm::Map::open(path);
     if (!m.ok()) {
       Error e = m.error();
