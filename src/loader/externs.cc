@@ -1,7 +1,8 @@
 // Externs: undefined global symbols declared `extern ... __kconfig` (DATASEC ".kconfig") or
 // `__ksym` (DATASEC ".ksyms"). Kconfig externs are laid out in one ".kconfig" array map (sorted
 // by alignment, size and name like libbpf) whose value holds the resolved configuration;
-// LINUX_KERNEL_VERSION and LINUX_HAS_SYSCALL_WRAPPER come from the options. Ksyms resolve
+// LINUX_KERNEL_VERSION and LINUX_HAS_SYSCALL_WRAPPER come from the options, else from the host
+// the way libbpf computes them (uname; syscall_wrapper.h). Ksyms resolve
 // through OpenOptions::ksym_resolver. Weak externs that resolve to nothing read as zero.
 #include <sys/utsname.h>
 
@@ -11,6 +12,7 @@
 
 #include "loader/kconfig.h"
 #include "loader/state.h"
+#include "loader/syscall_wrapper.h"
 
 namespace bombus::loader::detail {
 
@@ -214,7 +216,10 @@ Status collect_externs(OpenState& st) {
                  p.spec.name == "LINUX_HAS_BPF_COOKIE") {
         if (p.kind != KcfgKind::kBool)
           return make_error(Errc::kInvalid, "extern (kcfg) '" + p.spec.name + "' must be bool", at);
-        *dst = p.spec.name == "LINUX_HAS_BPF_COOKIE" ? 1 : st.opts->has_syscall_wrapper;
+        *dst = p.spec.name == "LINUX_HAS_BPF_COOKIE"
+                   ? 1
+                   : st.opts->has_syscall_wrapper.value_or(
+                         has_syscall_wrapper(host_syscall_wrapper_facts()));
         p.spec.resolved = true;
       } else if (p.spec.name.starts_with("LINUX_")) {
         return make_error(Errc::kUnsupported,

@@ -157,7 +157,8 @@ struct OpenOptions {
   std::string kconfig_extra;
   // LINUX_KERNEL_VERSION; default from uname().
   std::optional<uint32_t> kernel_version;
-  bool has_syscall_wrapper = true;  // LINUX_HAS_SYSCALL_WRAPPER
+  // LINUX_HAS_SYSCALL_WRAPPER; default: what libbpf computes on this host (syscall_wrapper.h).
+  std::optional<bool> has_syscall_wrapper;
   // .ksyms resolution: name -> address (variables) or kfunc id (functions). Unset = none known.
   std::function<std::optional<uint64_t>(std::string_view name, bool is_func)> ksym_resolver;
   // Per-program autoload overrides by program name.
