@@ -52,12 +52,13 @@ bool is_function_header(std::string_view raw) {
 }
 
 // The first token decides the dialect: the kernel syntax starts with a register, '*', "if",
-// "goto", "lock *"; both share exit/call/callx; everything else is a conformance mnemonic.
+// "goto", "lock *"; both share exit/call/callx/may_goto; everything else is a conformance
+// mnemonic.
 bool is_kernel_statement(const Cursor& c) {
   const Token& t = c.peek();
   if (t.kind == Tok::kReg) return t.text[0] != '%';
   if (t.text == "*" || t.text == "if" || t.text == "goto" || t.text == "gotol" ||
-      t.text == "exit" || t.text == "call" || t.text == "callx")
+      t.text == "exit" || t.text == "call" || t.text == "callx" || t.text == "may_goto")
     return true;
   return t.text == "lock" && c.is("*", 1);
 }

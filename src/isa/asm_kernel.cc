@@ -406,6 +406,13 @@ Result<Line> parse_kernel(Cursor& c) {
     BOMBUS_TRY(parse_call(c, line, callx));
     return line;
   }
+  if (c.accept("may_goto")) {  // "may_goto pc+N", "may_goto +N", "may_goto label"
+    in.opcode = kOpMayGoto;
+    BOMBUS_ASSIGN_OR_RETURN(Target t, c.target());
+    BOMBUS_TRY(set_target(line, Fix::kOff, t));
+    BOMBUS_TRY(finish(c));
+    return line;
+  }
   if (c.is("goto") || c.is("gotol")) {
     bool l = c.next().text == "gotol";
     in.opcode = l ? 0x06 : 0x05;

@@ -217,6 +217,8 @@ std::string disasm_insn(std::span<const Insn> prog, size_t pc, const DisasmOptio
       return sprintf_str("callx r%d", in.dst);
     case OpKind::Exit:
       return "exit";
+    case OpKind::MayGoto:
+      return sprintf_str("may_goto pc%+d", in.off);
   }
   return sprintf_str("BUG_%02x", in.opcode);
 }

@@ -12,6 +12,7 @@ std::optional<int64_t> jump_target(std::span<const Insn> prog, size_t pc) {
     case OpKind::Ja:
     case OpKind::JccK:
     case OpKind::JccX:
+    case OpKind::MayGoto:  // conditional: falls through or jumps
       return static_cast<int64_t>(pc) + 1 + in.off;
     case OpKind::Jal:
       return static_cast<int64_t>(pc) + 1 + in.imm;

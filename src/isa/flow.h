@@ -13,7 +13,8 @@
 
 namespace bombus::isa {
 
-// Absolute target of the jump (ja, gotol, conditional) at pc: pc + 1 + off (imm for gotol).
+// Absolute target of the jump (ja, gotol, conditional, may_goto) at pc: pc + 1 + off (imm for
+// gotol). may_goto is a conditional branch: both pc + 1 and the target are successors.
 std::optional<int64_t> jump_target(std::span<const Insn> prog, size_t pc);
 
 // Absolute entry of the BPF-to-BPF call ("call pc+N", src 1) or subprog[] load (lddw src 4).

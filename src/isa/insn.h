@@ -47,6 +47,11 @@ inline constexpr int kFramePointer = 10;
 inline constexpr int kStackSize = 512;
 inline constexpr int kMaxCallFrames = 8;
 inline constexpr int kMaxTailCalls = 33;
+// may_goto: fall-throughs one program run may take before every may_goto jumps (the kernel's
+// BPF_MAX_LOOPS).
+inline constexpr uint64_t kMaxLoops = 8 * 1024 * 1024;
+// BPF_JCOND (0xe0) with src BPF_MAY_GOTO (0).
+inline constexpr uint8_t kOpMayGoto = 0xe5;
 
 enum class OpKind : uint8_t {
   kInvalid,
@@ -70,6 +75,7 @@ enum class OpKind : uint8_t {
   Call,
   Callx,
   Exit,
+  MayGoto,  // BPF_JMP | BPF_JCOND: bounded-loop escape (see opcodes.def)
 };
 
 enum class Op : uint8_t {

@@ -253,6 +253,10 @@ Status Checker::check_insn(size_t i) {
     case OpKind::Exit:
       if (in.src || in.dst || in.off || in.imm) return fail(i, "BPF_EXIT uses reserved fields");
       return {};
+    case OpKind::MayGoto:
+      if (in.src || in.dst || in.imm)
+        return fail(i, "invalid may_goto imm " + std::to_string(in.imm));
+      return target(i, in.off, false);
   }
   return fail(i, "unknown opcode");
 }

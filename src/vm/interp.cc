@@ -276,6 +276,14 @@ Result<Interpreter> Interpreter::create(std::span<const isa::Insn> insns, Interp
         op = IOp::JA;
         break;
       }
+      case isa::OpKind::MayGoto:
+        if (in.src != 0 || in.dst != 0 || in.imm != 0) {
+          return insn_error(pc, "invalid may_goto imm " + std::to_string(in.imm));
+        }
+        s.imm = in.off;
+        targets.emplace_back(pc, static_cast<int64_t>(pc) + 1 + in.off);
+        op = IOp::MAYGOTO;
+        break;
       case isa::OpKind::JccK:
       case isa::OpKind::JccX: {
         const int idx = jcc_index(in.opcode & 0xf0);
@@ -450,6 +458,7 @@ uint64_t call_function(const void* program, uint64_t target, uint64_t r1, uint64
   m.args = args;
   m.parent = outer;
   m.nesting = outer->nesting + 1;
+  m.loops = outer->loops;  // one may_goto budget per program run
   rs->engine = &m;
   uint64_t r0;
   if (m.checked) {

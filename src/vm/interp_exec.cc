@@ -469,6 +469,16 @@ uint64_t interp_exec(Machine& m) {
   // ---- jumps (create() stored the delta of ja/gotol in imm)
   OP(JA) ip += ip->imm;
   NEXT();
+  // may_goto: fall through while the run's loop budget lasts, jump once it is exhausted.
+  OP(MAYGOTO) {
+    uint64_t& left = *m.loops;
+    if (left == 0) {
+      ip += ip->imm;
+    } else {
+      --left;
+    }
+  }
+  NEXT();
 #define JCC(name, cond)             \
   OP(name) if (cond) ip += ip->off; \
   NEXT();

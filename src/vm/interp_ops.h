@@ -32,7 +32,7 @@ namespace bombus::vm::interp_detail {
   X(AADD64) X(AOR64) X(AAND64) X(AXOR64) X(AFADD64) X(AFOR64) X(AFAND64) X(AFXOR64)       \
   X(AXCHG64) X(ACMPXCHG64)                                                                \
   X(LDDW) X(LDABSB) X(LDABSH) X(LDABSW) X(LDINDB) X(LDINDH) X(LDINDW)                     \
-  X(JA)                                                                                   \
+  X(JA) X(MAYGOTO)                                                                        \
   X(JEQK) X(JEQX) X(JGTK) X(JGTX) X(JGEK) X(JGEX) X(JSETK) X(JSETX) X(JNEK) X(JNEX)       \
   X(JSGTK) X(JSGTX) X(JSGEK) X(JSGEX) X(JLTK) X(JLTX) X(JLEK) X(JLEX) X(JSLTK) X(JSLTX)   \
   X(JSLEK) X(JSLEX)                                                                       \
@@ -94,6 +94,10 @@ struct Machine {
   const uint64_t* args = nullptr;
   const Machine* parent = nullptr;
   unsigned nesting = 0;
+  // may_goto: the run's loop budget (isa::kMaxLoops at the start of a run). `loops` points at
+  // the top-level run's counter, so subprograms, callbacks and tail calls share one budget.
+  uint64_t loops_left = isa::kMaxLoops;
+  uint64_t* loops = &loops_left;
   // Fault report (valid when fault != kNone).
   Fault fault = Fault::kNone;
   const Interpreter* fault_prog = nullptr;

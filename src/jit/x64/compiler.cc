@@ -18,6 +18,7 @@ constexpr int kOffSavedRsp = offsetof(JitRunCtx, saved_rsp);
 constexpr int kOffDepth = offsetof(JitRunCtx, depth);
 constexpr int kOffFault = offsetof(JitRunCtx, fault);
 constexpr int kOffFaultInsn = offsetof(JitRunCtx, fault_insn);
+constexpr int kOffLoops = offsetof(JitRunCtx, loops);
 constexpr int kFrame = isa::kStackSize + 8;  // + 8 keeps rsp 16-byte aligned at calls
 constexpr size_t kMaxInsns = 1u << 20;
 
@@ -26,7 +27,7 @@ const ax::Gp kRegs[isa::kNumRegs] = {ax::rax, ax::rdi, ax::rsi, ax::rdx, ax::rcx
 
 bool is_jump_kind(isa::OpKind k) {
   return k == isa::OpKind::Ja || k == isa::OpKind::Jal || k == isa::OpKind::JccK ||
-         k == isa::OpKind::JccX;
+         k == isa::OpKind::JccX || k == isa::OpKind::MayGoto;
 }
 bool writes_dst(isa::OpKind k) {
   using K = isa::OpKind;
@@ -75,6 +76,11 @@ bool Compiler::check_structure() {
       return err(pc, buf);
     }
     if (in.dst > 10 || in.src > 10) return err(pc, "register number out of range");
+    if (info.kind == isa::OpKind::MayGoto) {
+      if (in.src != 0 || in.dst != 0 || in.imm != 0)
+        return err(pc, "invalid may_goto imm " + std::to_string(in.imm));
+      has_may_goto_ = true;
+    }
     if (writes_dst(info.kind) && in.dst == isa::kFramePointer) {
       return err(pc, "frame pointer r10 is read-only");
     }
@@ -160,6 +166,8 @@ void Compiler::emit_main_prologue() {
   emit_push_frame();
   a.mov(ax::r12, ax::rdx);
   a.mov(ax::qword_ptr(ax::r12, kOffSavedRsp), ax::rsp);
+  // One may_goto budget per run (before tail_entry_: a tail call keeps what is left).
+  if (has_may_goto_) a.mov(ax::qword_ptr(ax::r12, kOffLoops), static_cast<int32_t>(isa::kMaxLoops));
   // r1 = ctx and r2 = ctx_len arrive in rdi/rsi; the other registers start at 0.
   a.xor_(ax::eax, ax::eax);
   a.xor_(ax::edx, ax::edx);
@@ -301,6 +309,11 @@ bool Compiler::emit_insn(size_t pc) {
     case K::JccK:
     case K::JccX:
       return emit_jcc(pc, in);
+    case K::MayGoto:  // budget exhausted: jump; otherwise spend one and fall through
+      a.cmp(ax::qword_ptr(ax::r12, kOffLoops), 0);
+      a.je(labels_[pc + 1 + in.off]);
+      a.sub(ax::qword_ptr(ax::r12, kOffLoops), 1);
+      return true;
     case K::Call:
       return emit_call(pc, in);
     case K::Callx:

@@ -236,6 +236,9 @@ std::vector<std::vector<Insn>> all_variants() {
       case OpKind::Exit:
         add(I(op));
         break;
+      case OpKind::MayGoto:
+        for (int16_t off : {0, 3, -1, INT16_MAX, INT16_MIN}) add(I(op, 0, 0, off));
+        break;
     }
   }
   return out;

@@ -271,5 +271,52 @@ TEST(JitDifferential, RandomProgramsMatchInterpreter) {
   EXPECT_GT(results.size(), size_t{kPrograms / 2});
 }
 
+// may_goto: loops that leave through may_goto once the run's budget (isa::kMaxLoops) is spent,
+// and loops that end on their own condition first (may_goto only falls through), give the same
+// r0 on the interpreter (fast and checked) and the JIT (plain and blinded), including when
+// subprograms share the budget and when the same program runs twice.
+TEST(JitDifferential, MayGotoMatchesInterpreter) {
+  const isa::Insn may_goto2 = I(isa::kOpMayGoto, 0, 0, 2);
+  const std::vector<std::vector<isa::Insn>> progs = {
+      // r0 counts iterations until may_goto jumps out.
+      {test::mov64(0, 0), may_goto2, I(0x07, 0, 0, 0, 1), I(0x05, 0, 0, -3), test::exit_insn()},
+      // r0 = r0 * 3 + 1 (mod 2^64) with r6 counting; leaves through may_goto.
+      {test::mov64(0, 1), test::mov64(6, 0), I(isa::kOpMayGoto, 0, 0, 4), I(0x27, 0, 0, 0, 3),
+       I(0x07, 0, 0, 0, 1), I(0x07, 6, 0, 0, 1), I(0x05, 0, 0, -5), I(0xaf, 0, 6),
+       test::exit_insn()},
+      // Leaves on its own condition after 1000 iterations; the may_goto target returns -1.
+      {test::mov64(0, 0), I(isa::kOpMayGoto, 0, 0, 4), I(0x07, 0, 0, 0, 1), I(0x15, 0, 0, 1, 1000),
+       I(0x05, 0, 0, -4), test::exit_insn(), test::mov64(0, -1), test::exit_insn()},
+      // Two calls of a counting subprogram: the second finds the budget spent.
+      {I(0x85, 0, isa::kPseudoCall, 0, 5), test::mov64r(6, 0), I(0x85, 0, isa::kPseudoCall, 0, 3),
+       I(0x27, 0, 0, 0, 7), I(0x0f, 0, 6), test::exit_insn(), test::mov64(0, 0), may_goto2,
+       I(0x07, 0, 0, 0, 1), I(0x05, 0, 0, -3), test::exit_insn()},
+  };
+  for (size_t i = 0; i < progs.size(); ++i) {
+    std::vector<uint64_t> want;
+    for (bool checked : {false, true}) {
+      vm::InterpOptions o;
+      o.checked = checked;
+      auto it = vm::Interpreter::create(progs[i], o);
+      ASSERT_TRUE(it.ok()) << it.error().format();
+      auto r = it->run(nullptr, 0);
+      ASSERT_TRUE(r.ok()) << r.error().format();
+      want.push_back(*r);
+    }
+    ASSERT_EQ(want[0], want[1]) << "program " << i;
+    for (bool blind : {false, true}) {
+      JitOptions o;
+      o.blind_constants = blind;
+      auto p = compile(progs[i], o);
+      ASSERT_TRUE(p.ok()) << p.error().format();
+      for (int run = 0; run < 2; ++run) {
+        auto r = (*p)->run(nullptr, 0);
+        ASSERT_TRUE(r.ok()) << r.error().format();
+        EXPECT_EQ(*r, want[0]) << "program " << i << (blind ? " blinded" : "") << " run " << run;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bombus::jit
