@@ -45,8 +45,8 @@ class HashMap : public Map {
     percpu_ = type() == MapType::kPercpuHash || type() == MapType::kLruPercpuHash;
     lru_ = type() == MapType::kLruHash || type() == MapType::kLruPercpuHash;
     of_maps_ = type() == MapType::kHashOfMaps;
-    buckets_ = reinterpret_cast<Bucket*>(data() + extra_bytes());
-    slots_ = data() + extra_bytes() + sizeof(Bucket) * hdr_->n_buckets;
+    buckets_ = reinterpret_cast<Bucket*>(data());
+    slots_ = data() + sizeof(Bucket) * hdr_->n_buckets;
     key_stride_ = round8(spec_.key_size);
     mask_ = hdr_->n_buckets - 1;
     if (hdr_->free_head == 0 && A(hdr_->count).load() == 0 && !initialized()) {
@@ -59,7 +59,6 @@ class HashMap : public Map {
     return {};
   }
   bool initialized() const { return hdr_->reserved[0] == 1; }
-  virtual size_t extra_bytes() const { return 0; }
 
   ElemHdr* eh(uint32_t idx1) const {
     return reinterpret_cast<ElemHdr*>(slots_ + static_cast<size_t>(idx1 - 1) * hdr_->elem_size);
@@ -373,83 +372,6 @@ class HashMap : public Map {
   bool percpu_ = false, lru_ = false, of_maps_ = false;
 };
 
-// LPM trie as a table per prefix length: elements are stored in the hash under their masked key
-// (prefixlen + data with the bits past prefixlen cleared); a lookup probes the prefix lengths
-// present, longest first. Counts per prefix length sit before the hash area. Updates and deletes
-// are serialised by a map-wide lock (the kernel's trie takes one too); lookups stay lock-free.
-class LpmMap : public HashMap {
- public:
-  static constexpr size_t kCountsBytes = 4096 * 3;  // 2049 u32 counters, page rounded
-  size_t extra_bytes() const override { return kCountsBytes; }
-  uint32_t* counts() const { return reinterpret_cast<uint32_t*>(data()); }
-  uint32_t max_bits() const { return (spec_.key_size - 4) * 8; }
-
-  void masked(const void* key, uint32_t plen, uint8_t* out) const {
-    std::memset(out, 0, spec_.key_size);
-    std::memcpy(out, &plen, 4);
-    const uint8_t* d = static_cast<const uint8_t*>(key) + 4;
-    uint32_t full = plen / 8, rem = plen % 8;
-    std::memcpy(out + 4, d, full);
-    if (rem) out[4 + full] = d[full] & static_cast<uint8_t>(0xff00 >> rem);
-  }
-
-  void* lookup(const void* key) override {
-    uint32_t plen;
-    std::memcpy(&plen, key, 4);
-    if (plen > max_bits()) plen = max_bits();
-    uint8_t k[260];
-    for (int64_t p = plen; p >= 0; --p) {
-      if (!A(counts()[p]).load(std::memory_order_acquire)) continue;
-      masked(key, static_cast<uint32_t>(p), k);
-      if (uint32_t i = find(k, hash(k))) return val_of(i);
-    }
-    return nullptr;
-  }
-  long update(const void* key, const void* value, uint64_t flags) override {
-    if (flags > platform::kExist) return -22;
-    uint32_t plen;
-    std::memcpy(&plen, key, 4);
-    if (plen > max_bits()) return -22;
-    uint8_t k[260];
-    masked(key, plen, k);
-    shm_lock(lpm_lock());
-    bool existed = find(k, hash(k)) != 0;
-    long rc = do_update(k, value, flags, false);
-    if (rc == -7) rc = -28;  // ENOSPC, as the trie answers when full
-    if (rc == 0 && !existed) A(counts()[plen]).fetch_add(1, std::memory_order_release);
-    shm_unlock(lpm_lock());
-    return rc;
-  }
-  long sys_update(const void* key, const void* value, uint64_t flags) override {
-    if ((spec_.flags & platform::kFRdonly) || frozen()) return -1;
-    return update(key, value, flags);
-  }
-  long remove(const void* key) override {
-    uint32_t plen;
-    std::memcpy(&plen, key, 4);
-    if (plen > max_bits()) return -22;
-    uint8_t k[260];
-    masked(key, plen, k);
-    shm_lock(lpm_lock());
-    long rc = HashMap::remove(k);
-    if (rc == 0) A(counts()[plen]).fetch_sub(1, std::memory_order_release);
-    shm_unlock(lpm_lock());
-    return rc;
-  }
-  long get_next_key(const void* key, void* next) override {
-    if (!key) return HashMap::get_next_key(nullptr, next);
-    uint32_t plen;
-    std::memcpy(&plen, key, 4);
-    uint8_t k[260];
-    masked(key, plen > max_bits() ? max_bits() : plen, k);
-    return HashMap::get_next_key(k, next);
-  }
-  long for_each(const std::function<long(const void*, void*)>& cb) override { return -95; }
-
- private:
-  uint32_t* lpm_lock() const { return reinterpret_cast<uint32_t*>(&hdr_->reserved[1]); }
-};
-
 }  // namespace
 
 TypeOps hash_ops(platform::MapType t) {
@@ -469,20 +391,6 @@ TypeOps hash_ops(platform::MapType t) {
     uint64_t bytes = sizeof(Bucket) * uint64_t{h.n_buckets} + elem * h.n_slots;
     if (bytes > (1ULL << 36)) return make_error(Errc::kTooBig, "hash map too large");
     return static_cast<size_t>(bytes);
-  };
-  return ops;
-}
-
-TypeOps lpm_ops() {
-  TypeOps ops = hash_ops(MapType::kHash);
-  ops.make = [] { return std::unique_ptr<Map>(new LpmMap()); };
-  ops.layout = [](map_layout::Header& h) -> Result<size_t> {
-    map_layout::Header tmp = h;
-    BOMBUS_ASSIGN_OR_RETURN(size_t bytes, hash_ops(MapType::kHash).layout(tmp));
-    h.n_buckets = tmp.n_buckets;
-    h.n_slots = tmp.n_slots;
-    h.elem_size = tmp.elem_size;
-    return bytes + LpmMap::kCountsBytes;
   };
   return ops;
 }
