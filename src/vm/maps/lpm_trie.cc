@@ -21,7 +21,9 @@
 // sequence counter around each change (odd while changing). Readers take no lock: they walk
 // and retry when the counter moved. Freed nodes join the tail of the FIFO, so a node is reused
 // only after every other free node — a value pointer a program got from lookup() keeps its
-// contents for a long while after a concurrent replace or delete, as RCU keeps it in the kernel.
+// contents for a long while after a concurrent replace or delete, as RCU keeps it in the kernel
+// (a delay, not a grace period: a reader descheduled for thousands of updates can see reuse);
+// the syscall-side lookup copies the value inside the validated read and is always consistent.
 #include <algorithm>
 #include <cstring>
 
@@ -124,33 +126,58 @@ class LpmTrie : public Map {
   bool valid(uint32_t i) const { return i >= 1 && i <= hdr_->n_slots; }
 
   // ---- lookup (lock-free) ----
+  // One walk; the caller validates it against the sequence counter.
+  uint32_t walk_longest(const uint8_t* key, uint32_t kplen) const {
+    uint32_t found = 0, steps = 0;
+    for (uint32_t i = A(th_->root).load(std::memory_order_acquire);
+         valid(i) && steps <= max_bits_ + 1; ++steps) {
+      Node* n = node(i);
+      uint32_t np = A(n->prefixlen).load(std::memory_order_relaxed);
+      if (np > max_bits_) break;  // torn read; the sequence check retries
+      uint32_t m = match_len(i, key + 4, std::min(np, kplen));
+      if (m == max_bits_) return i;
+      if (m < np) break;
+      if (!(A(n->flags).load(std::memory_order_relaxed) & kIntermediate)) found = i;
+      i = A(n->child[bit_at(key + 4, np)]).load(std::memory_order_acquire);
+    }
+    return found;
+  }
+  uint32_t read_begin() const {
+    for (;;) {
+      uint32_t s = A(th_->seq).load(std::memory_order_acquire);
+      if (!(s & 1)) return s;
+      __builtin_ia32_pause();
+    }
+  }
+  bool read_ok(uint32_t s) const {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    return A(th_->seq).load(std::memory_order_relaxed) == s;
+  }
   uint32_t find_longest(const uint8_t* key) const {
     uint32_t kplen;
     std::memcpy(&kplen, key, 4);
     if (kplen > max_bits_) return 0;
     for (;;) {
-      uint32_t s1 = A(th_->seq).load(std::memory_order_acquire);
-      if (s1 & 1) {
-        __builtin_ia32_pause();
-        continue;
-      }
-      uint32_t found = 0, steps = 0;
-      for (uint32_t i = A(th_->root).load(std::memory_order_acquire);
-           valid(i) && steps <= max_bits_ + 1; ++steps) {
-        Node* n = node(i);
-        uint32_t np = A(n->prefixlen).load(std::memory_order_relaxed);
-        if (np > max_bits_) break;  // torn read; the sequence check retries
-        uint32_t m = match_len(i, key + 4, std::min(np, kplen));
-        if (m == max_bits_) {
-          found = i;
-          break;
-        }
-        if (m < np) break;
-        if (!(A(n->flags).load(std::memory_order_relaxed) & kIntermediate)) found = i;
-        i = A(n->child[bit_at(key + 4, np)]).load(std::memory_order_acquire);
-      }
-      std::atomic_thread_fence(std::memory_order_acquire);
-      if (A(th_->seq).load(std::memory_order_relaxed) == s1) return found;
+      uint32_t s = read_begin();
+      uint32_t found = walk_longest(key, kplen);
+      if (read_ok(s)) return found;
+    }
+  }
+
+  // The syscall's lookup copies the value inside the validated read, so it never returns a value
+  // from a node reused after a concurrent delete (a program's pointer relies on the FIFO delay).
+  long sys_lookup(const void* key, void* value, uint64_t flags) override {
+    if (flags) return Map::sys_lookup(key, value, flags);
+    if (spec_.flags & platform::kFWronly) return -1;
+    const auto* k = static_cast<const uint8_t*>(key);
+    uint32_t kplen;
+    std::memcpy(&kplen, k, 4);
+    if (kplen > max_bits_) return -2;
+    for (;;) {
+      uint32_t s = read_begin();
+      uint32_t i = walk_longest(k, kplen);
+      if (i) std::memcpy(value, nvalue(i), spec_.value_size);
+      if (read_ok(s)) return i ? 0 : -2;
     }
   }
 
@@ -411,7 +438,7 @@ TypeOps lpm_ops() {
   ops.layout = [](map_layout::Header& h) -> Result<size_t> {
     // max_entries real nodes need at most max_entries - 1 intermediate ones; an update holds
     // two more while it links them; the rest delays reuse of freed nodes.
-    uint64_t slots = 2ULL * h.max_entries + 64;
+    uint64_t slots = 2ULL * h.max_entries + std::max<uint64_t>(256, h.max_entries / 2);
     if (slots > 0x7fffffffULL) return make_error(Errc::kTooBig, "lpm_trie max_entries too large");
     h.n_buckets = 0;
     h.n_slots = static_cast<uint32_t>(slots);

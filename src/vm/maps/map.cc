@@ -212,6 +212,11 @@ Status maps_detail::validate_spec(const MapSpec& s) {
       if ((s.flags & kFNoCommonLru) && s.type != MapType::kLruHash &&
           s.type != MapType::kLruPercpuHash)
         return bad("BPF_F_NO_COMMON_LRU is only for LRU maps");
+      if ((s.flags & kFNoPrealloc) &&
+          (s.type == MapType::kLruHash || s.type == MapType::kLruPercpuHash))
+        return make_error(Errc::kUnsupported, "map '" + s.name +
+                                                  "': LRU maps are always preallocated "
+                                                  "(BPF_F_NO_PREALLOC is not supported)");
       if (s.key_size > 512)
         return make_error(Errc::kTooBig, "map '" + s.name + "': key_size over 512");
       if (s.value_size > (1u << 20) || (s.type == MapType::kPercpuHash && s.value_size > 32768))
@@ -270,6 +275,7 @@ Result<std::unique_ptr<Map>> Map::create(const MapSpec& spec, const MapOptions& 
   h.value_stride = round8(spec.value_size);
   size_t bytes;
   BOMBUS_ASSIGN_OR_RETURN(bytes, ops.layout(h));
+  m->spec_.max_entries = h.max_entries;  // a layout may round it (per-CPU LRU lists)
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   h.data_off = map_layout::kHeaderSize;
   h.total_size = (h.data_off + bytes + page - 1) / page * page;
