@@ -1,6 +1,7 @@
 // Executable memory for JIT code. The bytes are written into a private read-write mapping,
 // which is then flipped to read+execute; the mapping is never writable and executable at once.
-// The object owns the mapping and unmaps it on destruction.
+// The object owns the mapping; on destruction it is unmapped or, when small, kept read+execute
+// in a process-wide cache that later compiles reuse (see exec_memory.cc).
 #pragma once
 
 #include <cstddef>
@@ -35,6 +36,7 @@ class ExecMemory {
   void* base_ = nullptr;
   size_t size_ = 0;
   size_t mapped_ = 0;
+  bool sealed_ = false;
 };
 
 template <typename Fill>

@@ -39,6 +39,10 @@ bool writes_dst(isa::OpKind k) {
 const ax::Gp& host_reg(int r) {
   return kRegs[r];
 }
+int host_code(int r) {
+  static constexpr int kCodes[isa::kNumRegs] = {0, 7, 6, 2, 1, 8, 3, 13, 14, 15, 5};
+  return kCodes[r];
+}
 
 Compiler::Compiler(std::span<const isa::Insn> insns, const JitOptions& opts)
     : insns_(insns), opts_(opts) {
@@ -335,7 +339,7 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
   code_.init(asmjit::Environment::host());
   code_.setErrorHandler(&sink_);
   code_.reserveBuffer(&code_.textSection()->buffer(), n * 8 + 512);  // no regrowth copies
-  ax::Assembler assembler(&code_);
+  raw::Assembler assembler(&code_);
   a_ = &assembler;
   auto& a = assembler;
 

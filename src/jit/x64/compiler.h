@@ -24,6 +24,7 @@
 #include "base/result.h"
 #include "isa/insn.h"
 #include "jit/jit.h"
+#include "jit/x64/raw_encoder.h"
 
 namespace bombus::jit {
 
@@ -63,6 +64,7 @@ class Compiler {
 
   // emit_alu.cc
   bool emit_alu(size_t pc, const isa::Insn& in);
+  bool emit_alu_raw(const isa::Insn& in, bool is64, bool is_k, int op);
   void emit_divmod(const isa::Insn& in, bool is64, bool is_k, bool is_signed, bool is_mod);
   void emit_shift(const isa::Insn& in, bool is64, bool is_k, int op);
   bool emit_end(size_t pc, const isa::Insn& in);
@@ -92,7 +94,7 @@ class Compiler {
   std::optional<Error> error_;
   asmjit::CodeHolder code_;
   ErrorSink sink_;
-  ax::Assembler* a_ = nullptr;
+  raw::Assembler* a_ = nullptr;
   std::vector<asmjit::Label> labels_;  // per insn that is a jump target
   std::vector<bool> is_target_;
   std::vector<asmjit::Label> func_entry_;  // per insn (valid where is_func_)
@@ -108,7 +110,8 @@ class Compiler {
   std::mt19937_64 rng_;
 };
 
-// Host register holding eBPF register r (0..10).
+// Host register holding eBPF register r (0..10), and its hardware number.
 const ax::Gp& host_reg(int r);
+int host_code(int r);
 
 }  // namespace bombus::jit

@@ -28,6 +28,57 @@ enum : int {
 };
 }  // namespace
 
+// The common forms straight into the buffer (raw_encoder.h); false when the form is not one of
+// them (or the buffer must grow first) and asmjit should encode it.
+bool Compiler::emit_alu_raw(const isa::Insn& in, bool is64, bool is_k, int op) {
+  if (is_k && blinding()) return false;
+  raw::Alu kind;
+  switch (op) {
+    case kAdd:
+      kind = raw::Alu::kAdd;
+      break;
+    case kSub:
+      kind = raw::Alu::kSub;
+      break;
+    case kOr:
+      kind = raw::Alu::kOr;
+      break;
+    case kAnd:
+      kind = raw::Alu::kAnd;
+      break;
+    case kXor:
+      kind = raw::Alu::kXor;
+      break;
+    case kMov:
+      if (in.off != 0) return false;  // movsx
+      kind = raw::Alu::kMov;
+      break;
+    case kMul:
+      kind = raw::Alu::kCmp;  // unused: imul has its own encoders
+      break;
+    default:
+      return false;
+  }
+  uint8_t* p = a_->raw_begin();
+  if (p == nullptr) return false;
+  const int d = host_code(in.dst);
+  if (op == kMul) {
+    is_k ? raw::imul_ri(p, is64, d, in.imm) : raw::imul_rr(p, is64, d, host_code(in.src));
+  } else if (!is_k) {
+    raw::alu_rr(p, kind, is64, d, host_code(in.src));
+  } else if (op == kMov) {
+    if (is64 && in.imm < 0) {
+      raw::mov_r64_simm(p, d, in.imm);
+    } else {
+      raw::mov_r32_imm(p, d, static_cast<uint32_t>(in.imm));  // zero-extends
+    }
+  } else {
+    raw::alu_ri(p, kind, is64, d, in.imm);
+  }
+  a_->raw_end(p);
+  return true;
+}
+
 bool Compiler::emit_alu(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   const bool is64 = isa::insn_class(in.opcode) == isa::kClassAlu64;
@@ -66,6 +117,7 @@ bool Compiler::emit_alu(size_t pc, const isa::Insn& in) {
     }
     return err(pc, "invalid movsx offset " + std::to_string(in.off));
   }
+  if (emit_alu_raw(in, is64, is_k, op)) return true;
   if (op == kMov && is_k && !blinding()) {
     if (is64 && in.imm < 0) {
       a.mov(d, static_cast<int64_t>(in.imm));

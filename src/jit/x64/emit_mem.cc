@@ -26,6 +26,11 @@ ax::Gp part(const ax::Gp& r, int bytes) {
 
 bool Compiler::emit_ldx(const isa::Insn& in, bool sign) {
   auto& a = *a_;
+  if (uint8_t* p = a.raw_begin()) {
+    raw::load(p, isa::size_bytes(in.opcode), sign, host_code(in.dst), host_code(in.src), in.off);
+    a.raw_end(p);
+    return true;
+  }
   const ax::Gp& d = host_reg(in.dst);
   const ax::Mem m = mem_of(in, in.src);
   switch (isa::size_bytes(in.opcode)) {
@@ -54,6 +59,11 @@ bool Compiler::emit_st(const isa::Insn& in) {
     a.mov(m, part(ax::r11, bytes));
     return true;
   }
+  if (uint8_t* p = a.raw_begin()) {
+    raw::store_imm(p, bytes, host_code(in.dst), in.off, in.imm);
+    a.raw_end(p);
+    return true;
+  }
   switch (bytes) {
     case 1:
       a.mov(m, static_cast<int8_t>(in.imm));
@@ -70,6 +80,11 @@ bool Compiler::emit_st(const isa::Insn& in) {
 
 bool Compiler::emit_stx(const isa::Insn& in) {
   const int bytes = isa::size_bytes(in.opcode);
+  if (uint8_t* p = a_->raw_begin()) {
+    raw::store(p, bytes, host_code(in.src), host_code(in.dst), in.off);
+    a_->raw_end(p);
+    return true;
+  }
   a_->mov(mem_of(in, in.dst), part(host_reg(in.src), bytes));
   return true;
 }
@@ -209,6 +224,28 @@ bool Compiler::emit_jcc(size_t pc, const isa::Insn& in) {
       return err(pc, "invalid conditional jump");
   }
   if (target == pc + 1) return true;  // both outcomes continue at the next instruction
+  if (uint8_t* p = a.raw_begin()) {
+    const int dc = host_code(in.dst);
+    const int sc = use_imm ? 0 : (is_k ? 11 : host_code(in.src));  // r11 holds a blinded imm
+    if (op == 0x40) {
+      if (use_imm) {
+        p = nullptr;  // test r/m, imm32 has no raw form here
+      } else {
+        raw::alu_rr(p, raw::Alu::kTest, is64, dc, sc);
+      }
+    } else if (use_imm && in.imm == 0 && (op == 0x10 || op == 0x50)) {
+      raw::alu_rr(p, raw::Alu::kTest, is64, dc, dc);
+    } else if (use_imm) {
+      raw::alu_ri(p, raw::Alu::kCmp, is64, dc, in.imm);
+    } else {
+      raw::alu_rr(p, raw::Alu::kCmp, is64, dc, sc);
+    }
+    if (p != nullptr) {
+      a.raw_end(p);
+      a.j(cc, labels_[target]);
+      return true;
+    }
+  }
   if (op == 0x40) {
     use_imm ? a.test(d, in.imm) : a.test(d, s);
   } else if (use_imm && in.imm == 0 && (op == 0x10 || op == 0x50)) {
