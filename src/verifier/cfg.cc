@@ -21,7 +21,8 @@ std::string fmt(const char* f, auto... args) {
 }
 
 bool is_jump(OpKind k) {
-  return k == OpKind::Ja || k == OpKind::Jal || k == OpKind::JccK || k == OpKind::JccX;
+  return k == OpKind::Ja || k == OpKind::Jal || k == OpKind::JccK || k == OpKind::JccX ||
+         k == OpKind::MayGoto;
 }
 
 }  // namespace
@@ -40,6 +41,21 @@ bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error
     const Insn& in = insns[pc];
     const auto& info = isa::op_info(in.opcode);
     if (info.kind == OpKind::kInvalid) return bad(pc, fmt("unknown opcode %02x", in.opcode));
+    // Register fields name r0..r10 (the 4-bit fields can say 15); the engine indexes its
+    // register file with them, so this is checked before anything runs.
+    {
+      const auto k = info.kind;
+      const bool dst_reg = k != OpKind::Call && k != OpKind::Exit && k != OpKind::Ja &&
+                           k != OpKind::Jal && k != OpKind::MayGoto && k != OpKind::LdAbs &&
+                           k != OpKind::LdInd;
+      const bool src_reg = k == OpKind::AluX || k == OpKind::Ldx || k == OpKind::Ldxsx ||
+                           k == OpKind::Stx || k == OpKind::Atomic || k == OpKind::JccX ||
+                           k == OpKind::LdInd;
+      if (dst_reg && in.dst > isa::kFramePointer) return bad(pc, fmt("R%d is invalid", in.dst));
+      if (src_reg && in.src > isa::kFramePointer) return bad(pc, fmt("R%d is invalid", in.src));
+    }
+    if (info.kind == OpKind::MayGoto && (in.src || in.dst || in.imm))
+      return bad(pc, fmt("invalid may_goto imm %d", in.imm));
     if (info.kind == OpKind::Lddw) {
       if (pc + 1 >= n || insns[pc + 1].opcode != 0 || insns[pc + 1].dst != 0 ||
           insns[pc + 1].src != 0 || insns[pc + 1].off != 0)
@@ -89,7 +105,10 @@ bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error
     if (out.subprog_of[t] != out.subprog_of[pc])
       return bad(pc, fmt("jump out of range from insn %d to %d", pc, t));
     out.prune_point[t] = true;
-    if (k == OpKind::JccK || k == OpKind::JccX) out.prune_point[pc + 1] = true;
+    if (k == OpKind::JccK || k == OpKind::JccX || k == OpKind::MayGoto)
+      out.prune_point[pc + 1] = true;
+    // may_goto loops converge at the may_goto itself (states differing only in depth).
+    if (k == OpKind::MayGoto) out.prune_point[pc] = true;
   }
   // Reachability from insn 0, following calls and callback references.
   out.reachable.assign(n, false);
@@ -112,6 +131,7 @@ bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error
         break;
       case OpKind::JccK:
       case OpKind::JccX:
+      case OpKind::MayGoto:
         work.push_back(pc + 1);
         work.push_back(pc + 1 + in.off);
         break;
@@ -234,6 +254,8 @@ std::string insn_text(const std::vector<Insn>& insns, size_t pc) {
       return fmt("goto pc%+d", in.off);
     case OpKind::Jal:
       return fmt("gotol pc%+d", in.imm);
+    case OpKind::MayGoto:
+      return fmt("may_goto pc%+d", in.off);
     case OpKind::JccK:
     case OpKind::JccX: {
       std::string src = x ? fmt("%c%d", rc, in.src) : fmt("0x%x", static_cast<uint32_t>(in.imm));

@@ -191,6 +191,9 @@ bool Engine::step() {
     case isa::OpKind::JccX:
       ok = do_jump(insn);
       break;
+    case isa::OpKind::MayGoto:
+      ok = do_may_goto(insn);
+      break;
     case isa::OpKind::Call:
       if (insn.src == isa::kPseudoCall)
         ok = do_subprog_call(insn);
@@ -267,7 +270,8 @@ bool Engine::is_pruned() {
   for (size_t i = 0; i < list.size(); ++i) {
     Checkpoint& cp = *list[i];
     if (state_subsumes(cp.st, st_, &masks)) {
-      if (cp.branches > 0 && !callback_site && state_subsumes(st_, cp.st, &masks)) {
+      if (cp.branches > 0 && !callback_site && cp.st.may_goto_depth == st_.may_goto_depth &&
+          state_subsumes(st_, cp.st, &masks)) {
         fail("infinite loop detected at insn " + std::to_string(pc_),
              "the loop's state repeats exactly, so it can never exit; make the loop variable "
              "change and be compared against a bound");

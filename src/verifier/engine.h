@@ -94,6 +94,7 @@ class Engine {
   };
   bool step();
   bool do_jump(const isa::Insn& insn);
+  bool do_may_goto(const isa::Insn& insn);
   bool is_pruned();
   std::vector<uint16_t> precise_masks() const;
   void finish_path();

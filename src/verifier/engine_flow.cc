@@ -241,6 +241,24 @@ bool Engine::do_jump(const Insn& insn) {
   return true;
 }
 
+// may_goto: the run-time loop budget decides, so both successors are explored. Like the kernel,
+// the jump (the loop's exit) is followed first and the fall-through (another iteration) is
+// queued one level deeper; at the may_goto an in-progress state of another depth that covers the
+// current one ends the path (is_pruned), which is how such loops converge.
+bool Engine::do_may_goto(const Insn& insn) {
+  auto& fact = rep_.facts[pc_];
+  fact.branch = -1;
+  branch_seen_[pc_] = true;
+  State fall = st_;
+  ++fall.may_goto_depth;
+  // The kernel pushes the fall-through, continues at the target; our push_branch queues a state
+  // for a target pc, so queue pc + 1 and jump.
+  push_branch(std::move(fall), pc_ + 1);
+  pc_ = pc_ + 1 + insn.off;
+  jumped_ = true;
+  return true;
+}
+
 bool Engine::check_return_value() {
   const Reg& r0 = st_.reg(0);
   int32_t lo = 0, hi = 0;

@@ -39,6 +39,7 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
           break;
         case OpKind::JccK:
         case OpKind::JccX:
+        case OpKind::MayGoto:
           out = at(pc + 1) | at(pc + 1 + in.off);
           break;
         default:
@@ -103,6 +104,10 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
           break;
         case OpKind::Exit:
           need = bit(0);
+          break;
+        case OpKind::Ja:
+        case OpKind::Jal:
+        case OpKind::MayGoto:  // read no register
           break;
         default:
           need = 0x7ff;

@@ -58,7 +58,7 @@ Result<Rewritten> apply_rewrites(const Program& prog, const Report& report) {
     auto retarget = [&](int64_t old_target) -> int32_t {
       return next_kept[static_cast<size_t>(old_target)] - self - 1;
     };
-    if (k == OpKind::Ja || k == OpKind::JccK || k == OpKind::JccX) {
+    if (k == OpKind::Ja || k == OpKind::JccK || k == OpKind::JccX || k == OpKind::MayGoto) {
       int32_t d = retarget(static_cast<int64_t>(pc) + 1 + in.off);
       if (d < INT16_MIN || d > INT16_MAX)
         return make_error(Errc::kTooBig, "jump offset overflow after rewrite");

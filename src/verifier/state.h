@@ -94,6 +94,9 @@ struct State {
   uint32_t lock_id = 0;  // 0: no spin lock held; else the map-value pointer id/map identity
   int32_t lock_off = 0;
   int32_t lock_map = -1;
+  // may_goto fall-throughs taken on this path (the kernel's may_goto_depth): states that differ
+  // only in it are different iterations of a loop that may_goto bounds, never an infinite loop.
+  uint32_t may_goto_depth = 0;
 
   Frame& cur() { return frames.back(); }
   const Frame& cur() const { return frames.back(); }

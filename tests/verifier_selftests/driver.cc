@@ -201,6 +201,30 @@ KernelResult kernel_load(const std::string& path, const std::string& name, uint3
 }
 #endif
 
+// Rows of a results.tsv: file, program, expected, bombus, kernel, msg_match, bombus_error,
+// kernel_error, time_us.
+std::map<std::string, KernelResult> read_kernel_tsv(std::istream& in) {
+  std::map<std::string, KernelResult> out;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    size_t s = 0;
+    while (true) {
+      size_t t = line.find('\t', s);
+      f.push_back(line.substr(s, t == std::string::npos ? std::string::npos : t - s));
+      if (t == std::string::npos) break;
+      s = t + 1;
+    }
+    if (f.size() < 8) continue;
+    KernelResult k;
+    k.verdict = f[4] == "accept" ? 1 : f[4] == "reject" ? 0 : -1;
+    k.error = f[7];
+    out[f[0] + ":" + f[1]] = k;
+  }
+  return out;
+}
+
 std::string clean(std::string s) {
   for (char& c : s)
     if (c == '\t' || c == '\n') c = ' ';
@@ -212,7 +236,7 @@ std::string clean(std::string s) {
 int main(int argc, char** argv) {
   bool use_kernel = true;
   bool verbose = false;
-  std::string tsv_path;
+  std::string tsv_path, kernel_tsv, only_prog;  // --prog NAME: that program only, log printed
   std::vector<std::string> files;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -222,6 +246,10 @@ int main(int argc, char** argv) {
       verbose = true;
     else if (a == "--tsv" && i + 1 < argc)
       tsv_path = argv[++i];
+    else if (a == "--prog" && i + 1 < argc)
+      only_prog = argv[++i];
+    else if (a == "--kernel-tsv" && i + 1 < argc)
+      kernel_tsv = argv[++i];
     else
       files.push_back(a);
   }
@@ -230,6 +258,18 @@ int main(int argc, char** argv) {
 #else
   use_kernel = false;
 #endif
+  // --kernel-tsv FILE: take the kernel's verdicts from an earlier run's results.tsv instead of
+  // loading every program again (the kernel's answers do not change between bombus builds).
+  std::map<std::string, KernelResult> cached;
+  if (!kernel_tsv.empty()) {
+    std::ifstream in(kernel_tsv);
+    if (!in) {
+      std::fprintf(stderr, "cannot read %s\n", kernel_tsv.c_str());
+      return 1;
+    }
+    cached = read_kernel_tsv(in);
+    use_kernel = true;
+  }
   std::ofstream tsv;
   if (!tsv_path.empty()) {
     tsv.open(tsv_path);
@@ -251,11 +291,11 @@ int main(int argc, char** argv) {
     }
     for (const auto& p : obj->programs) {
       Expect e = obj->btf ? read_expect(*obj->btf, p.name) : Expect{};
-      if (!e.tested) continue;
+      if (!e.tested || (!only_prog.empty() && p.name != only_prog)) continue;
       ++n_progs;
       verifier::Program prog = to_program(*obj, p);
       verifier::Options o;
-      o.log_level = e.msgs.empty() ? 0 : 1;
+      o.log_level = e.msgs.empty() && only_prog.empty() ? 0 : 1;
       o.strict_alignment = e.flags & 1;
       if (verbose) std::fprintf(stderr, "%s:%s\n", base.c_str(), p.name.c_str());
       verifier::Report r = verifier::verify(prog, o);
@@ -263,6 +303,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "  %s %llu insns %llu us\n", r.accepted ? "accept" : r.error.c_str(),
                      static_cast<unsigned long long>(r.insns_processed),
                      static_cast<unsigned long long>(r.verification_time_ns / 1000));
+      if (!only_prog.empty()) std::fprintf(stderr, "%s\n", r.log.c_str());
       bool unsupported = r.error.rfind("unsupported program type", 0) == 0;
       if (unsupported) ++n_unsupported;
       std::string ours = unsupported ? "unsupported" : (r.accepted ? "accept" : "reject");
@@ -281,8 +322,13 @@ int main(int argc, char** argv) {
         }
       }
       KernelResult k;
+      if (!kernel_tsv.empty()) {
+        auto it = cached.find(base + ":" + p.name);
+        if (it != cached.end()) k = it->second;
+      }
 #ifdef BOMBUS_HAVE_LIBBPF
-      if (use_kernel) k = kernel_load(f, p.name, e.flags);
+      else if (use_kernel)
+        k = kernel_load(f, p.name, e.flags);
 #endif
       std::string kv = k.verdict < 0 ? "n/a" : (k.verdict ? "accept" : "reject");
       if (!unsupported && k.verdict >= 0) {
