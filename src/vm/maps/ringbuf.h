@@ -58,6 +58,7 @@ class RingBuf : public Map {
 
  private:
   static void wake(uint32_t* wake_seq, uint32_t* waiters);
+  bool has_room(uint64_t p, uint64_t total);
   std::atomic_ref<uint64_t> cons() const { return std::atomic_ref<uint64_t>(*cons_); }
   std::atomic_ref<uint64_t> prod() const { return std::atomic_ref<uint64_t>(*prod_); }
   uint64_t* cons_ = nullptr;
@@ -67,6 +68,7 @@ class RingBuf : public Map {
   uint32_t* lock_ = nullptr;
   uint8_t* ring_ = nullptr;
   uint64_t mask_ = 0;
+  uint64_t cons_cache_ = 0;  // last consumer position this process's producers saw (a lower bound)
 };
 
 template <typename F>
