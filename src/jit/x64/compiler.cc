@@ -377,6 +377,10 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
     }
     if (is_target_[pc]) a.bind(labels_[pc]);
     const isa::Insn& in = insns_[pc];
+    if (emit_fast(in)) {
+      prev_ends_flow = false;
+      continue;
+    }
     if (!emit_insn(pc)) return *error_;
     const isa::OpKind kind = isa::op_info(in.opcode).kind;
     prev_ends_flow =

@@ -55,6 +55,7 @@ class Compiler {
   bool check_structure();
   void find_functions();
   bool emit_insn(size_t pc);
+  bool emit_fast(const isa::Insn& in);  // emit_fast.cc; false: use emit_insn
   void emit_push_frame();
   void emit_pop_frame();
   void emit_main_prologue();
