@@ -198,7 +198,9 @@ Result<std::vector<uint8_t>> link_objects(
   std::map<std::string, size_t> globals;  // name -> syms index
   std::vector<detail::BtfInput> btf_inputs;
 
-  for (const auto& [file, bytes] : inputs) {
+  for (const auto& input : inputs) {
+    const std::string& file = input.first;
+    const std::vector<uint8_t>& bytes = input.second;
     auto bad = [&](const std::string& m) { return make_error(Errc::kInvalid, file + ": " + m); };
     std::vector<uint8_t> copy = bytes;  // libelf wants a mutable buffer
     Elf* e = elf_memory(reinterpret_cast<char*>(copy.data()), copy.size());
