@@ -76,10 +76,7 @@ bool Engine::check_helper_mem(int regno, uint64_t size, bool write, bool zero_ok
           int i = static_cast<int>((-a - 1) / 8), k = static_cast<int>(a + (i + 1) * 8);
           StackSlot& sl = fr.slot(i);
           if (write) {
-            if (sl.is_spill()) {
-              sl.bytes.fill(SlotType::kMisc);
-              sl.spilled = Reg{};
-            }
+            if (sl.is_spill()) sl.scrub_spill();
             sl.bytes[k] = SlotType::kMisc;
           } else if (sl.bytes[k] == SlotType::kInvalid && !opts_.allow_uninit_stack) {
             return fail(fmt("invalid read from stack R%d off %d+%d size %d", regno,

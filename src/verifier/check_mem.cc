@@ -38,7 +38,7 @@ bool Engine::check_stack_access(const Reg& ptr, int regno, int off, int size, bo
       int i = static_cast<int>((-t - 1) / 8), k = static_cast<int>(t + (i + 1) * 8);
       StackSlot& sl = fr.slot(i);
       if (write) {
-        if (sl.is_spill()) sl.bytes.fill(SlotType::kMisc);
+        if (sl.is_spill()) sl.scrub_spill();
         sl.bytes[k] = SlotType::kMisc;
       } else if (sl.bytes[k] == SlotType::kInvalid && !opts_.allow_uninit_stack) {
         return fail(fmt("invalid variable-offset read from stack R%d var_off=%s off=%d size=%d",
@@ -67,29 +67,55 @@ bool Engine::check_stack_access(const Reg& ptr, int regno, int off, int size, bo
       return true;
     }
     if (stored && stored->is_pointer()) return fail("invalid size of register spill");
+    if (stored && stored->type == RegType::kScalar && k0 == 0) {
+      // Narrow spill (the kernel's, for privileged programs): a scalar stored at the start of
+      // a slot keeps its bounds for a fill of the same or a smaller size. The link to other
+      // registers (id) survives only when the value fits in the stored bytes.
+      Reg v = *stored;
+      if (v.var.umax >> (size * 8)) v.id = 0;
+      v.var.truncate(size);
+      if (sl.is_spill()) sl.scrub_spill();
+      sl.spilled = v;
+      for (int k = 0; k < 8; ++k) {
+        if (k < size)
+          sl.bytes[k] = SlotType::kSpill;
+        else if (sl.bytes[k] == SlotType::kSpill)
+          sl.bytes[k] = SlotType::kMisc;
+      }
+      return true;
+    }
     bool zero = stored && stored->type == RegType::kScalar && stored->var.is_const() &&
                 stored->var.const_value() == 0;
-    if (sl.is_spill()) {
-      // Partially overwriting a spill: a scalar keeps its bytes as misc, a pointer is gone.
-      for (auto& b : sl.bytes) b = SlotType::kMisc;
-      sl.spilled = Reg{};
-    }
+    if (sl.is_spill()) sl.scrub_spill();
     for (int k = k0; k < k0 + size; ++k) sl.bytes[k] = zero ? SlotType::kZero : SlotType::kMisc;
     return true;
   }
   Reg out;
-  if (sl.is_spill()) {
-    if (size == 8) {
-      out = sl.spilled;
-    } else if (sl.spilled.type != RegType::kScalar) {
-      return fail("invalid size of register fill");
-    } else if (k0 == 0) {
-      Scalar v = sl.spilled.var;
-      v.truncate(size);
-      out = Reg::scalar(v);
-    } else {
-      out = Reg::scalar(Scalar::unknown_bytes(size));
+  const int spill_size = sl.spill_size();
+  if (spill_size == 8 && size == 8) {
+    out = sl.spilled;
+  } else if (spill_size > 0 && sl.spilled.type != RegType::kScalar) {
+    return fail("invalid size of register fill");
+  } else if (spill_size > 0 && k0 == 0 && size <= spill_size) {
+    // Narrow fill of a spilled scalar: its value cut to `size` bytes; still linked by id when
+    // the cut (and a sign extension) cannot change it.
+    out = sl.spilled;
+    const int bits = size * 8 - (sign_ext ? 1 : 0);
+    if (bits < 64 && (out.var.umax >> bits)) out.id = 0;
+    out.var.truncate(size);
+  } else if (spill_size > 0) {
+    int spill_cnt = 0, zero_cnt = 0;
+    for (int k = k0; k < k0 + size; ++k) {
+      SlotType b = sl.bytes[k];
+      if (b == SlotType::kSpill) ++spill_cnt;
+      if (b == SlotType::kZero) ++zero_cnt;
+      if (b == SlotType::kInvalid && !opts_.allow_uninit_stack)
+        return fail(fmt("invalid read from stack off %d+%d size %d", t, k - k0, size));
     }
+    const bool spill_zero =
+        spill_cnt == size && sl.spilled.var.is_const() && sl.spilled.var.const_value() == 0;
+    out = spill_zero || zero_cnt == size ? Reg::constant(0)
+                                         : Reg::scalar(Scalar::unknown_bytes(size));
   } else {
     bool all_zero = true;
     for (int k = k0; k < k0 + size; ++k) {
@@ -308,7 +334,19 @@ bool Engine::do_store(const Insn& insn) {
       return fail("BPF_ST stores into R" + std::to_string(insn.dst) + " ctx is not allowed");
   }
   int size = isa::size_bytes(insn.opcode);
-  if (value.type == RegType::kScalar && size < 8) value.var.truncate(size);
+  // A scalar spilled whole into a stack slot stays linked to its register (the kernel's
+  // assign_scalar_id_before_mov): a later comparison of either refines both.
+  if (stx && value.type == RegType::kScalar && value.id == 0 && !value.var.is_const() &&
+      (size == 8 || (value.var.umax >> (size * 8)) == 0)) {
+    const Reg& d = reg(insn.dst);
+    if (d.type == RegType::kStack && d.var.is_const() &&
+        (d.off + insn.off + static_cast<int64_t>(d.var.const_value())) % 8 == 0) {
+      reg(insn.src).id = new_id();
+      value.id = reg(insn.src).id;
+    }
+  }
+  // The stored register's full value: a stack spill cuts it (and decides whether its id
+  // survives); other memory only looks at the type.
   return check_mem_access(insn.dst, insn.off, size, true, -1, false, &value);
 }
 

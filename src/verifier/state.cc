@@ -41,9 +41,10 @@ bool reg_subsumes(const Reg& o, const Reg& c, IdMap& ids) {
   return ids.check(o.id, c.id) && ids.check(o.ref_obj_id, c.ref_obj_id);
 }
 
-bool is_zero_spill(const StackSlot& s) {
-  return s.is_spill() && s.spilled.type == RegType::kScalar && s.spilled.var.is_const() &&
-         s.spilled.var.const_value() == 0;
+// Byte k of the slot is known to hold zero because a spilled constant 0 covers it.
+bool is_zero_spill(const StackSlot& s, int k) {
+  return s.bytes[k] == SlotType::kSpill && s.spilled.type == RegType::kScalar &&
+         s.spilled.var.is_const() && s.spilled.var.const_value() == 0;
 }
 
 bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids) {
@@ -52,13 +53,14 @@ bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids) {
     const StackSlot& os = o.stack[i];
     const StackSlot& cs = i < c.stack.size() ? c.stack[i] : kEmpty;
     if (os.is_spill()) {
-      if (!cs.is_spill() || !reg_subsumes(os.spilled, cs.spilled, ids)) {
+      if (!cs.is_spill() || cs.spill_size() != os.spill_size() ||
+          !reg_subsumes(os.spilled, cs.spilled, ids)) {
         // A spilled unknown scalar covers misc bytes too.
-        if (!(os.spilled.type == RegType::kScalar && os.spilled.var.is_unbounded() &&
-              cs.bytes[0] != SlotType::kInvalid && !cs.is_spill()))
+        if (!(os.spill_size() == 8 && os.spilled.type == RegType::kScalar &&
+              os.spilled.var.is_unbounded() && cs.bytes[0] != SlotType::kInvalid && !cs.is_spill()))
           return false;
       }
-      continue;
+      if (os.spill_size() == 8) continue;
     }
     for (int k = 0; k < 8; ++k) {
       SlotType ob = os.bytes[k], cb = cs.bytes[k];
@@ -69,7 +71,7 @@ bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids) {
         return false;
       }
       if (ob == SlotType::kZero) {
-        if (cb == SlotType::kZero || is_zero_spill(cs)) continue;
+        if (cb == SlotType::kZero || is_zero_spill(cs, k)) continue;
         return false;
       }
     }

@@ -63,10 +63,24 @@ struct Reg {
 
 enum class SlotType : uint8_t { kInvalid, kSpill, kMisc, kZero };
 
+// A spill covers bytes [0, spill_size()) of the slot (the low-address end, where a little-endian
+// value's low bytes are); narrower than 8 only for scalars, like the kernel's narrow spills.
 struct StackSlot {                  // 8 bytes at [-(i+1)*8, -i*8) of a frame
   std::array<SlotType, 8> bytes{};  // byte k is at offset -(i+1)*8 + k
-  Reg spilled;                      // valid when all bytes are kSpill
-  bool is_spill() const { return bytes[0] == SlotType::kSpill && bytes[7] == SlotType::kSpill; }
+  Reg spilled;                      // valid when bytes[0] is kSpill
+  bool is_spill() const { return bytes[0] == SlotType::kSpill; }
+  int spill_size() const {
+    int n = 0;
+    while (n < 8 && bytes[n] == SlotType::kSpill) ++n;
+    return n;
+  }
+  // A plain write into the slot ends the spill: its bytes become misc, the others keep their
+  // marks (an invalid byte is not made readable).
+  void scrub_spill() {
+    for (auto& b : bytes)
+      if (b == SlotType::kSpill) b = SlotType::kMisc;
+    spilled = Reg{};
+  }
 };
 
 struct Frame {
