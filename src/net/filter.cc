@@ -5,11 +5,13 @@
 #include <pcap/pcap.h>
 
 #include <chrono>
+#include <cstring>
 #include <mutex>
 
 #include "net/cbpf_to_ebpf.h"
 #include "net/ebpf_eval.h"
 #include "net/engines.h"
+#include "net/filter_jit.h"
 
 namespace bombus::net {
 
@@ -42,8 +44,15 @@ EbpfEngineFactory builtin_ebpf_engine() {
 EbpfEngineFactory default_ebpf_engine() {
   std::lock_guard<std::mutex> lock(g_engine_mu);
   if (engine_slot()) return engine_slot();
-  return interp_ebpf_engine(CbpfMode::kSocket, false);
+  return lean_jit_ebpf_engine();
 }
+
+namespace {
+bool engine_overridden() {
+  std::lock_guard<std::mutex> lock(g_engine_mu);
+  return static_cast<bool>(engine_slot());
+}
+}  // namespace
 
 void set_default_ebpf_engine(EbpfEngineFactory factory) {
   std::lock_guard<std::mutex> lock(g_engine_mu);
@@ -88,6 +97,39 @@ Result<CbpfMode> filter_mode(std::span<const CbpfInsn> cbpf) {
   return kernel.error();
 }
 
+namespace {
+
+// One batch of packets copied out of the reader (the reader's views die on the next call): the
+// bytes back to back in one reused arena, a context per packet pointing into it.
+struct FilterBatch {
+  static constexpr size_t kPackets = 1024;
+  std::vector<uint8_t> arena;
+  std::vector<CbpfSkbCtx> ctxs;
+  std::vector<uint64_t> ts;
+  std::vector<uint32_t> results;
+  size_t used = 0;
+  bool add(const PcapReader::View& v) {
+    if (used + v.data.size() > arena.size() && !ctxs.empty()) return false;
+    if (used + v.data.size() > arena.size()) arena.resize(used + v.data.size());
+    if (!v.data.empty()) std::memcpy(arena.data() + used, v.data.data(), v.data.size());
+    // Pointers are fixed up in seal(): the arena never moves while a batch is being filled
+    // except above, which only happens for the first packet.
+    CbpfSkbCtx c = make_skb_ctx({arena.data() + used, v.data.size()}, v.wire_len);
+    if (v.data.size() >= 14) c.meta.protocol = (v.data[12] << 8) | v.data[13];
+    ctxs.push_back(c);
+    ts.push_back(v.ts_ns);
+    used += v.data.size();
+    return true;
+  }
+  void clear() {
+    used = 0;
+    ctxs.clear();
+    ts.clear();
+  }
+};
+
+}  // namespace
+
 Result<FilterStats> run_filter(const FilterOptions& opts) {
   BOMBUS_ASSIGN_OR_RETURN(auto reader, PcapReader::open_file(opts.input));
   const CaptureInfo info = reader->info();
@@ -97,50 +139,95 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
   stats.cbpf_insns = cbpf.size();
   stats.kernel_accepts = mode == CbpfMode::kSocket;
   EbpfRunner runner;
+  std::unique_ptr<FilterJit> lean;
   if (opts.engine == FilterEngine::kEbpf) {
     BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf, mode));
     stats.ebpf_insns = ebpf.size();
-    // Backward jumps can loop: such programs run on the checked interpreter with a budget.
-    EbpfEngineFactory factory = opts.ebpf_engine            ? opts.ebpf_engine
-                                : mode == CbpfMode::kSocket ? default_ebpf_engine()
-                                                            : interp_ebpf_engine(mode, true);
-    BOMBUS_ASSIGN_OR_RETURN(runner, factory(std::move(ebpf)));
+    if (!opts.ebpf_engine && mode == CbpfMode::kSocket && !engine_overridden() &&
+        filter_jit_supports(ebpf)) {
+      // The default: the whole batch in one call of the lean JIT.
+      BOMBUS_ASSIGN_OR_RETURN(lean, FilterJit::compile(ebpf));
+    } else {
+      // Backward jumps can loop: such programs run on the checked interpreter with a budget.
+      EbpfEngineFactory factory = opts.ebpf_engine            ? opts.ebpf_engine
+                                  : mode == CbpfMode::kSocket ? default_ebpf_engine()
+                                                              : interp_ebpf_engine(mode, true);
+      BOMBUS_ASSIGN_OR_RETURN(runner, factory(std::move(ebpf)));
+    }
   }
   std::unique_ptr<PcapWriter> writer;
   if (opts.write_out) {
     BOMBUS_ASSIGN_OR_RETURN(writer, PcapWriter::open(*opts.write_out, info));
   }
   std::optional<Error> input_error;
-  for (;;) {
-    auto next = reader->next();
-    if (!next.ok()) {
-      input_error = next.error();
-      break;
-    }
-    if (!next->has_value()) break;
-    const PcapReader::View& v = **next;
-    uint64_t t0 = now_ns();
-    uint32_t r = 0;
-    switch (opts.engine) {
-      case FilterEngine::kEbpf: {
-        CbpfSkbCtx ctx = make_skb_ctx(v.data, v.wire_len);
-        if (v.data.size() >= 14) ctx.meta.protocol = (v.data[12] << 8) | v.data[13];
-        r = static_cast<uint32_t>(runner(&ctx));
+  FilterBatch b;
+  b.arena.resize(1 << 20);
+  b.results.resize(FilterBatch::kPackets);
+  bool end = false;
+  while (!end) {
+    b.clear();
+    std::optional<PcapReader::View> pending;
+    while (b.ctxs.size() < FilterBatch::kPackets) {
+      auto next = reader->next();
+      if (!next.ok()) {
+        input_error = next.error();
+        end = true;
         break;
       }
-      case FilterEngine::kClassic:
-        r = run_cbpf(cbpf, v.data, v.wire_len);
+      if (!next->has_value()) {
+        end = true;
         break;
-      case FilterEngine::kLibpcap:
-        r = libpcap_bpf_filter(cbpf, v.data, v.wire_len);
+      }
+      if (!b.add(**next)) {  // arena full: this packet starts the next batch
+        pending = **next;
         break;
+      }
     }
-    stats.ns += now_ns() - t0;
-    ++stats.packets;
-    if (r != 0) {
+    auto run_batch = [&] {
+      const size_t n = b.ctxs.size();
+      if (n == 0) return;
+      uint32_t* out = b.results.data();
+      const uint64_t t0 = now_ns();
+      switch (opts.engine) {
+        case FilterEngine::kEbpf:
+          if (lean) {
+            lean->run_batch(b.ctxs.data(), sizeof(CbpfSkbCtx), n, out);
+          } else {
+            for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(runner(&b.ctxs[i]));
+          }
+          break;
+        case FilterEngine::kClassic:
+          for (size_t i = 0; i < n; ++i)
+            out[i] = run_cbpf(cbpf, {b.ctxs[i].data, b.ctxs[i].caplen}, b.ctxs[i].wire_len);
+          break;
+        case FilterEngine::kLibpcap:
+          for (size_t i = 0; i < n; ++i)
+            out[i] =
+                libpcap_bpf_filter(cbpf, {b.ctxs[i].data, b.ctxs[i].caplen}, b.ctxs[i].wire_len);
+          break;
+      }
+      stats.ns += now_ns() - t0;
+    };
+    run_batch();
+    for (size_t i = 0; i < b.ctxs.size(); ++i) {
+      ++stats.packets;
+      if (b.results[i] == 0) continue;
       ++stats.matched;
-      if (writer) BOMBUS_TRY(writer->write(v.ts_ns, v.wire_len, v.data));
+      const CbpfSkbCtx& c = b.ctxs[i];
+      if (writer) BOMBUS_TRY(writer->write(b.ts[i], c.wire_len, {c.data, c.caplen}));
     }
+    if (pending) {  // a packet bigger than what was left of the arena: a batch of its own
+      b.clear();
+      b.add(*pending);
+      run_batch();
+      ++stats.packets;
+      if (b.results[0] != 0) {
+        ++stats.matched;
+        const CbpfSkbCtx& c = b.ctxs[0];
+        if (writer) BOMBUS_TRY(writer->write(b.ts[0], c.wire_len, {c.data, c.caplen}));
+      }
+    }
+    if (opts.progress) opts.progress(stats, reader->position());
   }
   if (writer) BOMBUS_TRY(writer->close());
   if (input_error) {

@@ -3,15 +3,18 @@
 // (the packet as skb data; nonzero return = match), optionally writing the matches out. This is
 // what `bombus filter 'EXPR' IN.pcap [write OUT.pcap] [count]` runs.
 //
-// Engines: converted eBPF runs through an EbpfEngineFactory. The default one is vm's
-// interpreter in fast mode (engines.h); the net layer's own evaluator (ebpf_eval.h) is the
-// other built-in; the runtime or CLI can install the JIT with set_default_ebpf_engine().
+// Engines: converted eBPF runs through an EbpfEngineFactory. The default one is the lean batch
+// JIT (filter_jit.h; vm's interpreter for programs outside its subset); vm's interpreter
+// (engines.h) and the net layer's own evaluator (ebpf_eval.h) are the others; the runtime or
+// CLI can install another with set_default_ebpf_engine(). run_filter() reads the capture in
+// batches and times each batch, so ns/packet is the filter's own cost.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -45,18 +48,24 @@ enum class FilterEngine { kEbpf, kClassic, kLibpcap };
 // then filters in user space), else the kernel checker's error.
 Result<CbpfMode> filter_mode(std::span<const CbpfInsn> cbpf);
 
+struct FilterStats;
+
 struct FilterOptions {
   std::string expr;
   std::string input;                     // pcap or pcapng
   std::optional<std::string> write_out;  // matches written here as pcap
   FilterEngine engine = FilterEngine::kEbpf;
-  EbpfEngineFactory ebpf_engine;  // empty: default_ebpf_engine()
+  // Empty: the lean batch JIT (filter_jit.h) when the program is in its subset and no default
+  // engine was installed, else default_ebpf_engine().
+  EbpfEngineFactory ebpf_engine;
+  // Called after each batch of packets: totals so far and the reader's {offset, file size}.
+  std::function<void(const FilterStats&, std::pair<uint64_t, uint64_t>)> progress;
 };
 
 struct FilterStats {
   uint64_t packets = 0;
   uint64_t matched = 0;
-  uint64_t ns = 0;  // time spent running the filter (not reading/writing)
+  uint64_t ns = 0;  // time spent running the filter (not reading/writing), per batch
   size_t cbpf_insns = 0;
   size_t ebpf_insns = 0;
   bool kernel_accepts = true;  // false: only libpcap's rules accept it (backward jumps)

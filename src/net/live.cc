@@ -220,6 +220,14 @@ Result<RunnerStats> run_live(std::span<LiveInterface* const> ifaces, const Packe
         }
         ++st.per_verdict[static_cast<size_t>(v)];
         if (out) (void)out->send(pkt.bytes());  // a frame the link refuses is lost, as in XDP
+        if (v == Verdict::kPass && opts.bridge_pass) {
+          for (LiveInterface* o : ifaces)
+            if (o != in) (void)o->send(pkt.bytes());
+        }
+        if (PacketSink* tap = opts.taps.by_verdict[static_cast<size_t>(v)]) {
+          Status s = tap->write(pkt);
+          if (!s.ok()) return s.error();
+        }
         if (opts.max_packets && st.packets >= opts.max_packets) break;
       }
     }
@@ -229,6 +237,8 @@ Result<RunnerStats> run_live(std::span<LiveInterface* const> ifaces, const Packe
         return make_error(Errc::kIo, fmt::format("poll: {}", std::strerror(errno)));
     }
   }
+  for (PacketSink* tap : opts.taps.by_verdict)
+    if (tap) BOMBUS_TRY(tap->close());
   return st;
 }
 

@@ -69,10 +69,16 @@ struct LiveRunOptions {
   const std::atomic<bool>* stop = nullptr;  // set to end the run
   uint64_t max_packets = 0;                 // 0 = no limit
   int64_t duration_ms = -1;                 // < 0 = no limit
+  // PASS frames go out of every other interface of the run (a user-space bridge between the
+  // interfaces, standing in for the stack that would forward them); off: PASS consumes.
+  bool bridge_pass = false;
+  // Taps: each verdict's frames are also written here (e.g. pcap files), after the program.
+  RunnerOutputs taps;
 };
 
 // Receives on every interface, runs `prog` (PacketBuffer::ifindex = arrival interface) and acts
-// on the verdict. A redirect to an index not in `ifaces` counts as a drop.
+// on the verdict. A redirect to an index not in `ifaces` counts as a drop. Taps are closed at
+// the end.
 Result<RunnerStats> run_live(std::span<LiveInterface* const> ifaces, const PacketProgram& prog,
                              const LiveRunOptions& opts);
 

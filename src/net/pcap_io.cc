@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace bombus::net {
 
@@ -54,6 +55,9 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open_file(const std::string& pat
   }
   std::unique_ptr<PcapReader> r(new PcapReader());
   r->name_ = path;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  r->size_ = ec ? 0 : static_cast<uint64_t>(size);
   return finish_open(std::move(r), p);
 }
 
@@ -61,6 +65,7 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open_memory(std::vector<uint8_t>
                                                             std::string name) {
   std::unique_ptr<PcapReader> r(new PcapReader());
   r->memory_ = std::move(bytes);
+  r->size_ = r->memory_.size();
   r->name_ = std::move(name);
   Location where;
   where.object = r->name_;
@@ -74,6 +79,12 @@ Result<std::unique_ptr<PcapReader>> PcapReader::open_memory(std::vector<uint8_t>
     return make_error(Errc::kInvalid, fmt::format("cannot open capture: {}", err), where);
   }
   return finish_open(std::move(r), p);
+}
+
+std::pair<uint64_t, uint64_t> PcapReader::position() const {
+  FILE* f = pcap_ ? pcap_file(P(pcap_)) : nullptr;
+  const long at = f ? std::ftell(f) : -1;
+  return {at > 0 ? static_cast<uint64_t>(at) : 0, size_};
 }
 
 Result<std::optional<PcapReader::View>> PcapReader::next() {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -60,6 +61,8 @@ class PcapReader {
   };
   Result<std::optional<View>> next();
   uint64_t packets_read() const { return count_; }
+  // {bytes consumed, capture size} (for progress reports); size 0 when unknown.
+  std::pair<uint64_t, uint64_t> position() const;
 
  private:
   PcapReader() = default;
@@ -69,6 +72,7 @@ class PcapReader {
   std::string name_;
   CaptureInfo info_;
   uint64_t count_ = 0;
+  uint64_t size_ = 0;
   std::optional<Error> failed_;
 };
 

@@ -48,7 +48,7 @@ Verdict verdict_from_tc(int64_t r0) {
 }
 
 void PacketBuffer::assign(std::span<const uint8_t> frame, uint32_t wire, uint64_t ts) {
-  const size_t need = kHeadroom + frame.size() + kTailroom;
+  const size_t need = std::max(kHeadroom + frame.size() + kTailroom, min_frame_);
   if (storage_.size() < need) storage_.resize(need);
   head_ = kHeadroom;
   len_ = frame.size();
@@ -57,6 +57,14 @@ void PacketBuffer::assign(std::span<const uint8_t> frame, uint32_t wire, uint64_
   ts_ns = ts;
   ifindex = 0;
   redirect_ifindex = 0;
+}
+
+void PacketBuffer::set_window(size_t head, size_t len) {
+  BOMBUS_ASSERT(head + len <= storage_.size());
+  const int64_t grown = static_cast<int64_t>(len) - static_cast<int64_t>(len_);
+  wire_len = static_cast<uint32_t>(std::max<int64_t>(static_cast<int64_t>(wire_len) + grown, 0));
+  head_ = head;
+  len_ = len;
 }
 
 bool PacketBuffer::adjust_head(int delta) {
@@ -88,6 +96,7 @@ class PcapSource : public PacketSource {
     return true;
   }
   CaptureInfo info() const override { return r_->info(); }
+  std::pair<uint64_t, uint64_t> position() const override { return r_->position(); }
 
  private:
   std::unique_ptr<PcapReader> r_;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -43,6 +44,14 @@ class PacketBuffer {
   // Move the start of the frame by `delta` bytes (negative grows); false when out of room.
   bool adjust_head(int delta);
   bool adjust_tail(int delta);
+  // The whole frame (headroom + data + tailroom), for contexts that describe it (XDP's frame,
+  // an skb's buffer). Programs move data/data_end inside it; set_window() takes the result back.
+  // A frame is at least min_frame bytes (set before assign(); 0 = just the head/tailroom).
+  uint8_t* frame() { return storage_.data(); }
+  size_t frame_size() const { return storage_.size(); }
+  size_t head() const { return head_; }
+  void set_window(size_t head, size_t len);
+  void set_min_frame(size_t bytes) { min_frame_ = bytes; }
 
   uint32_t wire_len = 0;  // on the wire (>= size() for truncated captures)
   uint64_t ts_ns = 0;
@@ -53,6 +62,7 @@ class PacketBuffer {
   std::vector<uint8_t> storage_;
   size_t head_ = kHeadroom;
   size_t len_ = 0;
+  size_t min_frame_ = 0;
 };
 
 using PacketProgram = std::function<Verdict(PacketBuffer&)>;
@@ -63,6 +73,9 @@ class PacketSource {
   // Fills `pkt` and returns true, false at the end, or an error (damaged capture, socket error).
   virtual Result<bool> next(PacketBuffer& pkt) = 0;
   virtual CaptureInfo info() const { return {}; }
+  // How far through the input the source is, as {done, total} in any unit (bytes of a file);
+  // total 0 = unknown (live interfaces, memory).
+  virtual std::pair<uint64_t, uint64_t> position() const { return {0, 0}; }
 };
 
 class PacketSink {

@@ -4,7 +4,9 @@
 
 #include <iostream>
 
+#include "net/engines.h"
 #include "nouns.h"
+#include "progress.h"
 
 namespace bombus::cli {
 
@@ -15,11 +17,14 @@ int do_filter(Args& args, const Globals& g) {
       return 0;
     }
     std::cerr << "Usage: bombus filter EXPRESSION FILE [write OUT_FILE] [count]\n"
-                 "                    [engine { ebpf | classic | libpcap }]\n"
+                 "                    [engine { ebpf | interp | classic | libpcap }]\n"
                  "\n"
                  "       EXPRESSION is a tcpdump filter expression (one word: quote it).\n"
                  "       FILE is a pcap or pcapng capture; matching packets go to OUT_FILE.\n"
-                 "       count prints only the number of matching packets.\n";
+                 "       count prints only the number of matching packets.\n"
+                 "       ebpf (default): converted to eBPF, run by the lean batch JIT;\n"
+                 "       interp: the same eBPF on the interpreter; classic: the reference\n"
+                 "       cBPF interpreter; libpcap: libpcap's bpf_filter().\n";
     return 0;
   }
   net::FilterOptions opts;
@@ -40,18 +45,26 @@ int do_filter(Args& args, const Globals& g) {
       if (!e.ok()) return fail(g, e.error());
       if (is_prefix(*e, "ebpf")) {
         opts.engine = net::FilterEngine::kEbpf;
+      } else if (is_prefix(*e, "interp")) {
+        opts.engine = net::FilterEngine::kEbpf;
+        opts.ebpf_engine = net::interp_ebpf_engine();
       } else if (is_prefix(*e, "classic")) {
         opts.engine = net::FilterEngine::kClassic;
       } else if (is_prefix(*e, "libpcap")) {
         opts.engine = net::FilterEngine::kLibpcap;
       } else {
-        return fail(g, "unknown engine '" + *e + "', expected ebpf, classic or libpcap");
+        return fail(g, "unknown engine '" + *e + "', expected ebpf, interp, classic or libpcap");
       }
     } else {
       return fail(g, "unrecognized argument '" + args.peek() + "'");
     }
   }
+  Progress progress(!g.json, "packets");
+  opts.progress = [&](const net::FilterStats& st, std::pair<uint64_t, uint64_t> pos) {
+    progress.update(st.packets, pos.first, pos.second);
+  };
   auto stats = net::run_filter(opts);
+  progress.finish();
   if (!stats.ok()) return fail(g, stats.error());
   if (g.json) {
     print_json(g, {{"packets", stats->packets}, {"matched", stats->matched}});

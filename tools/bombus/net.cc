@@ -1,13 +1,25 @@
-// `bombus net ...`: XDP, tc and socket-filter programs over captures (`net run`), and the
-// project's traffic generator (`net trafgen`).
+// `bombus net ...`: XDP, tc and socket-filter programs over captures and live interfaces
+// (`net run`: the program is loaded once and its engine entry runs on every packet through the
+// batched runner, on one or more threads), and the project's traffic generator (`net trafgen`).
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
 
+#include "jit/engine/jit_engine.h"
 #include "loading.h"
-#include "net/program_adapter.h"
+#include "net/batch_runner.h"
+#include "net/hook_program.h"
+#include "net/live.h"
 #include "net/traffic.h"
 #include "nouns.h"
 #include "platform/program_types.h"
+#include "progress.h"
 #include "runtime/object_impl.h"
 #include "select.h"
 
@@ -22,16 +34,223 @@ int net_help(const Globals& g) {
     print_json(g, nullptr);
     return 0;
   }
-  std::cerr << "Usage: bombus net run { OBJ [prog NAME] | PROG } pcap FILE\n"
-               "                      [pass FILE] [drop FILE] [tx FILE] [redirect FILE]\n"
-               "                      [aborted FILE] [count N] [engine ENGINE]\n"
+  std::cerr << "Usage: bombus net run { OBJ [prog NAME] | PROG } INPUT [OUTPUT]...\n"
+               "                      [engine ENGINE] [threads N] [count N] [duration S]\n"
                "       bombus net trafgen FILE [count N] [seed S]\n"
                "       bombus net help\n"
                "\n"
                "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n"
+               "       INPUT := { pcap FILE | dev IFNAME [dev IFNAME]... [bridge] }\n"
+               "       OUTPUT := { pass | drop | tx | redirect | aborted } FILE\n"
                "       ENGINE := { jit | interp | checked }\n"
                "       A PROG from the store runs against the store's maps; an OBJ file is\n"
-               "       loaded with maps of its own.\n";
+               "       loaded with maps of its own. The program is loaded once and runs on\n"
+               "       every packet (the JIT unless an engine is named); each verdict's\n"
+               "       packets go to its OUTPUT file, in capture order.\n"
+               "       threads N: the capture is split over N worker threads, each its own\n"
+               "       CPU for per-CPU maps. dev: live AF_PACKET interfaces; XDP_TX sends\n"
+               "       back out, bridge forwards XDP_PASS frames to the other interfaces;\n"
+               "       the run ends after count packets, duration seconds or SIGINT.\n";
+  return 0;
+}
+
+std::atomic<bool> g_live_stop{false};
+void on_stop_signal(int) {
+  g_live_stop = true;
+}
+
+struct NetRunArgs {
+  std::optional<std::string> prog_name;
+  std::optional<std::string> pcap;
+  std::vector<std::string> devs;
+  bool bridge = false;
+  std::array<std::optional<std::string>, net::kNumVerdicts> outputs;
+  uint64_t count = 0;
+  double duration_s = -1;
+  unsigned threads = 1;
+  std::optional<Engine> engine;
+};
+
+// Parses the keywords after OBJ/PROG. Returns an error message, empty when fine.
+std::string parse_net_run(Args& args, NetRunArgs& a) {
+  const std::pair<const char*, net::Verdict> kOutputs[] = {{"pass", net::Verdict::kPass},
+                                                           {"drop", net::Verdict::kDrop},
+                                                           {"tx", net::Verdict::kTx},
+                                                           {"redirect", net::Verdict::kRedirect},
+                                                           {"aborted", net::Verdict::kAborted}};
+  while (!args.empty()) {
+    bool is_output = false;
+    for (const auto& [word, v] : kOutputs) {
+      if (!args.accept(word)) continue;
+      auto f = args.require("output file");
+      if (!f.ok()) return f.error().format();
+      a.outputs[static_cast<size_t>(v)] = *f;
+      is_output = true;
+      break;
+    }
+    if (is_output) continue;
+    if (args.accept("prog")) {
+      auto n = args.require("program name");
+      if (!n.ok()) return n.error().format();
+      a.prog_name = *n;
+    } else if (args.accept("pcap")) {
+      auto f = args.require("capture file");
+      if (!f.ok()) return f.error().format();
+      a.pcap = *f;
+    } else if (args.accept("dev")) {
+      auto f = args.require("interface name");
+      if (!f.ok()) return f.error().format();
+      a.devs.push_back(*f);
+    } else if (args.accept("bridge")) {
+      a.bridge = true;
+    } else if (args.accept("count")) {
+      auto n = args.require_u64("packet count");
+      if (!n.ok()) return n.error().format();
+      a.count = *n;
+    } else if (args.accept("duration")) {
+      auto n = args.require_u64("duration in seconds");
+      if (!n.ok()) return n.error().format();
+      a.duration_s = static_cast<double>(*n);
+    } else if (args.accept("threads")) {
+      auto n = args.require_u64("thread count");
+      if (!n.ok()) return n.error().format();
+      if (*n < 1 || *n > 256) return "threads must be 1..256, got " + std::to_string(*n);
+      a.threads = static_cast<unsigned>(*n);
+    } else if (args.accept("engine")) {
+      auto w = args.require("engine");
+      if (!w.ok()) return w.error().format();
+      auto e = parse_engine(*w);
+      if (!e.ok()) return e.error().format();
+      a.engine = *e;
+    } else {
+      return "unrecognized argument '" + args.peek() + "'";
+    }
+  }
+  if (a.pcap && !a.devs.empty()) return "give either 'pcap FILE' or 'dev IFNAME', not both";
+  if (!a.pcap && a.devs.empty()) return "expected 'pcap FILE' or 'dev IFNAME'";
+  if (a.pcap && (a.bridge || a.duration_s >= 0))
+    return std::string(a.bridge ? "bridge" : "duration") + " applies to live interfaces (dev)";
+  if (!a.devs.empty() && a.threads > 1) return "threads applies to captures (pcap)";
+  return {};
+}
+
+// The loaded program's engine as a raw per-packet call on execution slot `cpu`: the JIT's entry
+// inside a RunState kept by the caller (no test-run set-up, no copies), or the engine image.
+net::RawRunFn raw_run(Program& prog, uint32_t cpu) {
+  runtime::ProgramImpl* pi = prog.impl();
+  if (const jit::JitProgram* jp = jit::jit_program_of(*pi->image)) {
+    vm::RunState tmpl;
+    tmpl.runtime = &pi->env;
+    tmpl.cpu = cpu;
+    tmpl.program = jp;
+    return [jp, tmpl](void* ctx, size_t len, const vm::MemRegion&) -> std::optional<uint64_t> {
+      vm::RunState rs = tmpl;  // fresh per packet: tail-call count, stop flag
+      jit::JitRunCtx rc;
+      const uint64_t r0 = jp->call(ctx, len, rs, rc);
+      if (rc.fault != 0) return std::nullopt;
+      return r0;
+    };
+  }
+  const runtime::EngineImage* image = pi->image.get();
+  void* env = &pi->env;
+  return [image, env, cpu](void* ctx, size_t len,
+                           const vm::MemRegion& frame) -> std::optional<uint64_t> {
+    runtime::EngineRunArgs a;
+    a.runtime = env;
+    a.cpu = cpu;
+    a.regions = std::span<const vm::MemRegion>(&frame, 1);
+    auto r = image->run(ctx, len, a);
+    if (!r.ok()) return std::nullopt;
+    return *r;
+  };
+}
+
+// Execution slots the object's per-CPU maps have (0 = no per-CPU map).
+uint32_t percpu_slots(Object& obj) {
+  uint32_t n = 0;
+  for (Map& m : obj.maps()) {
+    if (m.raw() && m.raw()->is_percpu()) n = n ? std::min(n, m.raw()->ncpus()) : m.raw()->ncpus();
+  }
+  return n;
+}
+
+int run_pcap(const NetRunArgs& a, Program& prog, net::HookKind kind, const Globals& g) {
+  auto src = net::open_pcap_source(*a.pcap);
+  if (!src.ok()) return fail(g, src.error());
+  std::vector<std::unique_ptr<net::PacketSink>> sinks;
+  net::RunnerOutputs outs;
+  for (size_t v = 0; v < net::kNumVerdicts; ++v) {
+    if (!a.outputs[v]) continue;
+    auto s = net::open_pcap_sink(*a.outputs[v], (*src)->info());
+    if (!s.ok()) return fail(g, s.error());
+    outs.by_verdict[v] = s->get();
+    sinks.push_back(std::move(*s));
+  }
+  Progress progress(!g.json, "packets");
+  net::BatchRunOptions o;
+  o.threads = a.threads;
+  o.max_packets = a.count;
+  o.min_frame = net::kXdpFrameSize;
+  o.progress = [&](const net::RunnerStats& st, std::pair<uint64_t, uint64_t> pos) {
+    progress.update(st.packets, pos.first, pos.second);
+  };
+  auto make = [&](unsigned t) -> Result<net::PacketProgram> {
+    return net::hook_program(kind, raw_run(prog, t));
+  };
+  const auto t0 = std::chrono::steady_clock::now();
+  auto stats = net::run_packets_batched(**src, make, outs, o);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  progress.finish();
+  if (!stats.ok()) return fail(g, stats.error());
+  if (g.json) {
+    auto j = nlohmann::ordered_json::parse(net::format_runner_stats(*stats, true));
+    j["threads"] = a.threads;
+    j["wall_ns"] = static_cast<uint64_t>(wall * 1e9);
+    print_json(g, j);
+  } else {
+    std::cout << net::format_runner_stats(*stats, false)
+              << fmt::format(" ({} thread{}; {:.3f} s in all, {:.0f} packets/s with I/O)\n",
+                             a.threads, a.threads == 1 ? "" : "s", wall,
+                             wall > 0 ? static_cast<double>(stats->packets) / wall : 0.0);
+  }
+  return 0;
+}
+
+int run_dev(const NetRunArgs& a, Program& prog, net::HookKind kind, const Globals& g) {
+  std::vector<std::unique_ptr<net::LiveInterface>> ifs;
+  std::vector<net::LiveInterface*> raw;
+  for (const std::string& d : a.devs) {
+    auto i = net::LiveInterface::open(d);
+    if (!i.ok()) return fail(g, i.error());
+    raw.push_back(i->get());
+    ifs.push_back(std::move(*i));
+  }
+  std::vector<std::unique_ptr<net::PacketSink>> sinks;
+  net::LiveRunOptions o;
+  for (size_t v = 0; v < net::kNumVerdicts; ++v) {
+    if (!a.outputs[v]) continue;
+    auto s = net::open_pcap_sink(*a.outputs[v]);
+    if (!s.ok()) return fail(g, s.error());
+    o.taps.by_verdict[v] = s->get();
+    sinks.push_back(std::move(*s));
+  }
+  o.max_packets = a.count;
+  o.duration_ms = a.duration_s < 0 ? -1 : static_cast<int64_t>(a.duration_s * 1000);
+  o.bridge_pass = a.bridge;
+  g_live_stop = false;
+  o.stop = &g_live_stop;
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  struct sigaction old_int {
+  }, old_term{};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  net::PacketProgram p = net::hook_program(kind, raw_run(prog, 0));
+  auto stats = net::run_live(raw, p, o);
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (!stats.ok()) return fail(g, stats.error());
+  std::cout << net::format_runner_stats(*stats, g.json) << "\n";
   return 0;
 }
 
@@ -51,70 +270,32 @@ int net_run(Args& args, const Globals& g) {
   } else {
     obj_path = args.next();
   }
-  std::optional<std::string> prog_name;
-  net::CaptureRunOptions run;
-  std::optional<Engine> engine;
-  bool have_pcap = false;
-  while (!args.empty()) {
-    auto out = [&](net::Verdict v) -> int {
-      auto f = args.require("output file");
-      if (!f.ok()) return fail(g, f.error());
-      run.outputs[static_cast<size_t>(v)] = *f;
-      return 0;
-    };
-    int rc = 0;
-    if (args.accept("prog")) {
-      auto n = args.require("program name");
-      if (!n.ok()) return fail(g, n.error());
-      prog_name = *n;
-    } else if (args.accept("pcap")) {
-      auto f = args.require("capture file");
-      if (!f.ok()) return fail(g, f.error());
-      run.input = *f;
-      have_pcap = true;
-    } else if (args.accept("pass")) {
-      rc = out(net::Verdict::kPass);
-    } else if (args.accept("drop")) {
-      rc = out(net::Verdict::kDrop);
-    } else if (args.accept("tx")) {
-      rc = out(net::Verdict::kTx);
-    } else if (args.accept("redirect")) {
-      rc = out(net::Verdict::kRedirect);
-    } else if (args.accept("aborted")) {
-      rc = out(net::Verdict::kAborted);
-    } else if (args.accept("count")) {
-      auto n = args.require_u64("packet count");
-      if (!n.ok()) return fail(g, n.error());
-      run.max_packets = *n;
-    } else if (args.accept("engine")) {
-      auto w = args.require("engine");
-      if (!w.ok()) return fail(g, w.error());
-      auto e = parse_engine(*w);
-      if (!e.ok()) return fail(g, e.error());
-      engine = *e;
-    } else {
-      return fail(g, "unrecognized argument '" + args.peek() + "'");
-    }
-    if (rc) return rc;
-  }
-  if (!have_pcap) return fail(g, "expected 'pcap FILE' (live interfaces: not yet in the CLI)");
+  NetRunArgs a;
+  if (std::string e = parse_net_run(args, a); !e.empty()) return fail(g, e);
+  const std::optional<std::string>& prog_name = a.prog_name;
+  const std::optional<Engine>& engine = a.engine;
 
   std::unique_ptr<Object> owned;
   Loaded loaded;
   Program* prog = nullptr;
+  Object* obj = nullptr;
   if (prog_id) {
     auto l = reload_program(*st, *prog_id, engine);
     if (!l.ok()) return fail(g, l.error());
     loaded = std::move(l).value();
+    obj = loaded.obj.get();
     for (Program& p : loaded.obj->programs()) {
       if (p.loaded()) prog = &p;
     }
   } else {
     ObjectOptions opts;
     opts.engine = engine.value_or(default_engine());
+    // Per-CPU maps get a slot per worker thread (at least the machine's).
+    opts.ncpus = std::max(a.threads, std::max(1u, std::thread::hardware_concurrency()));
     auto o = Object::open_file(obj_path, opts);
     if (!o.ok()) return fail(g, o.error());
     owned = std::move(o).value();
+    obj = owned.get();
     if (prog_name) {
       for (auto& ps : owned->impl()->spec.programs) ps.autoload = ps.name == *prog_name;
     }
@@ -130,7 +311,11 @@ int net_run(Args& args, const Globals& g) {
                                : "no program in " + obj_path);
     }
   }
-  if (!prog) return fail(g, "program not loaded");
+  if (!prog || !prog->impl()->image) return fail(g, "program not loaded");
+  if (uint32_t slots = percpu_slots(*obj); slots && a.threads > slots) {
+    return fail(g, fmt::format("threads {} exceeds the {} CPUs of the program's per-CPU maps",
+                               a.threads, slots));
+  }
   net::HookKind kind;
   switch (prog->type()) {
     case platform::ProgType::kXdp:
@@ -146,17 +331,7 @@ int net_run(Args& args, const Globals& g) {
     default:
       return fail(g, "program '" + prog->name() + "' is not an XDP, tc or socket filter program");
   }
-  auto test_run = [prog](std::span<const uint8_t> in) -> Result<net::TestRunOutput> {
-    TestRun r;
-    r.data_in = in;
-    BOMBUS_ASSIGN_OR_RETURN(TestRunResult res, prog->test_run(r));
-    return net::TestRunOutput{res.retval, std::move(res.data_out)};
-  };
-  uint64_t errors = 0;
-  auto stats = net::run_capture(run, net::program_from_test_run(test_run, kind, &errors));
-  if (!stats.ok()) return fail(g, stats.error());
-  std::cout << net::format_runner_stats(*stats, g.json) << "\n";
-  return 0;
+  return a.pcap ? run_pcap(a, *prog, kind, g) : run_dev(a, *prog, kind, g);
 }
 
 int net_trafgen(Args& args, const Globals& g) {

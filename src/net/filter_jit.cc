@@ -1,0 +1,475 @@
+// Lean batch JIT for converted classic filters (see filter_jit.h).
+//
+// Native frame, set up once per batch call (SysV: rdi = first ctx, rsi = stride, rdx = n,
+// rcx = out): callee-saved rbx, rbp, r12-r15 pushed, then 544 bytes: [rsp+0] packets left,
+// [rsp+8] stride, [rsp+16]/[rsp+24] rax/rdx saved around a division, [rsp+32, rsp+544) the
+// 512-byte eBPF stack with rbp (= r10) at its top. r12 walks the contexts, r9 the results.
+// eBPF registers: r0 rax, r1 rdi, r2 rsi, r3 rdx, r4 rcx, r5 r8, r6 rbx, r7 r13, r8 r14,
+// r9 r15, r10 rbp; r10/r11 (x86) are scratch.
+#include "net/filter_jit.h"
+
+#include <asmjit/x86.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
+
+#include "net/cbpf_to_ebpf.h"
+#include "net/engines.h"
+
+namespace bombus::net {
+
+namespace {
+
+namespace x86 = asmjit::x86;
+using asmjit::Imm;
+using asmjit::Label;
+
+const x86::Gp kReg[isa::kNumRegs] = {x86::rax, x86::rdi, x86::rsi, x86::rdx, x86::rcx, x86::r8,
+                                     x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
+constexpr int kFrame = 544, kSlotLeft = 0, kSlotStride = 8, kSlotRax = 16, kSlotRdx = 24;
+
+struct FirstError : asmjit::ErrorHandler {
+  asmjit::Error err = asmjit::kErrorOk;
+  std::string msg;
+  void handleError(asmjit::Error e, const char* m, asmjit::BaseEmitter*) override {
+    if (err == asmjit::kErrorOk) {
+      err = e;
+      msg = m;
+    }
+  }
+};
+
+Error unsupported(size_t at, const isa::Insn& i, const char* why) {
+  Location where;
+  where.insn = static_cast<int64_t>(at);
+  return make_error(Errc::kUnsupported,
+                    fmt::format("lean filter JIT: opcode {:#04x}: {}", i.opcode, why), where);
+}
+
+// The checks compile() makes, without emitting anything.
+Status check(std::span<const isa::Insn> prog) {
+  const size_t n = prog.size();
+  if (n == 0) return make_error(Errc::kInvalid, "lean filter JIT: empty program");
+  for (size_t at = 0; at < n; ++at) {
+    const isa::Insn& i = prog[at];
+    const uint8_t cls = i.opcode & 0x07, op = i.opcode & 0xf0;
+    if (i.dst >= isa::kNumRegs || i.src >= isa::kNumRegs)
+      return unsupported(at, i, "register out of range");
+    switch (cls) {
+      case isa::kClassAlu:
+      case isa::kClassAlu64:
+        if (i.off != 0) return unsupported(at, i, "signed division/mod or movsx");
+        if (op == 0xd0 && i.imm != 16 && i.imm != 32 && i.imm != 64)
+          return unsupported(at, i, "byte swap width");
+        if (op > 0xd0) return unsupported(at, i, "unknown ALU operation");
+        if (i.dst == 10) return unsupported(at, i, "writes r10");
+        break;
+      case isa::kClassLdx:
+        if ((i.opcode & 0xe0) != isa::kModeMem) return unsupported(at, i, "load mode");
+        if (i.dst == 10) return unsupported(at, i, "writes r10");
+        break;
+      case isa::kClassSt:
+      case isa::kClassStx:
+        if ((i.opcode & 0xe0) != isa::kModeMem) return unsupported(at, i, "store mode");
+        break;
+      case isa::kClassLd:
+        if (i.opcode != 0x18 || i.src != 0 || at + 1 >= n || i.dst == 10)
+          return unsupported(at, i, "only plain 64-bit immediates");
+        ++at;
+        break;
+      case isa::kClassJmp:
+      case isa::kClassJmp32: {
+        if (op == 0x80) return unsupported(at, i, "calls");
+        if (op == 0x90) {
+          if (cls != isa::kClassJmp) return unsupported(at, i, "exit in JMP32");
+          break;
+        }
+        if (op > 0xd0 || (op == 0x00 && cls != isa::kClassJmp))
+          return unsupported(at, i, "jump kind");
+        const int64_t target = static_cast<int64_t>(at) + 1 + i.off;
+        if (target < 0 || target >= static_cast<int64_t>(n))
+          return unsupported(at, i, "jump out of the program");
+        break;
+      }
+    }
+  }
+  const isa::Insn& last = prog[n - 1];
+  if (last.opcode != 0x95 && last.opcode != 0x05)
+    return unsupported(n - 1, last, "the program may run off its end");
+  return {};
+}
+
+class Emitter {
+ public:
+  Emitter(std::span<const isa::Insn> prog, x86::Assembler& a) : prog_(prog), a_(a) {}
+
+  void emit() {
+    labels_.resize(prog_.size());
+    for (Label& l : labels_) l = a_.newLabel();
+    exit_ = a_.newLabel();
+    Label top = a_.newLabel(), done = a_.newLabel();
+    for (const x86::Gp& r : {x86::rbx, x86::rbp, x86::r12, x86::r13, x86::r14, x86::r15})
+      a_.push(r);
+    a_.sub(x86::rsp, kFrame);
+    a_.mov(x86::r12, x86::rdi);
+    a_.mov(x86::qword_ptr(x86::rsp, kSlotStride), x86::rsi);
+    a_.mov(x86::qword_ptr(x86::rsp, kSlotLeft), x86::rdx);
+    a_.mov(x86::r9, x86::rcx);
+    a_.lea(x86::rbp, x86::ptr(x86::rsp, kFrame));
+    a_.bind(top);
+    a_.cmp(x86::qword_ptr(x86::rsp, kSlotLeft), 0);
+    a_.je(done);
+    a_.mov(x86::rdi, x86::r12);
+    a_.xor_(x86::eax, x86::eax);
+    for (size_t at = 0; at < prog_.size(); ++at) {
+      a_.bind(labels_[at]);
+      if (prog_[at].opcode == 0x18) {
+        const uint64_t v = static_cast<uint32_t>(prog_[at].imm) |
+                           (static_cast<uint64_t>(static_cast<uint32_t>(prog_[at + 1].imm)) << 32);
+        a_.mov(kReg[prog_[at].dst], Imm(v));
+        ++at;
+        a_.bind(labels_[at]);
+        continue;
+      }
+      insn(prog_[at], at);
+    }
+    a_.bind(exit_);
+    a_.mov(x86::dword_ptr(x86::r9), x86::eax);
+    a_.add(x86::r9, 4);
+    a_.add(x86::r12, x86::qword_ptr(x86::rsp, kSlotStride));
+    a_.dec(x86::qword_ptr(x86::rsp, kSlotLeft));
+    a_.jmp(top);
+    a_.bind(done);
+    a_.add(x86::rsp, kFrame);
+    for (const x86::Gp& r : {x86::r15, x86::r14, x86::r13, x86::r12, x86::rbp, x86::rbx}) a_.pop(r);
+    a_.ret();
+  }
+
+ private:
+  void insn(const isa::Insn& i, size_t at) {
+    const uint8_t cls = i.opcode & 0x07;
+    switch (cls) {
+      case isa::kClassAlu:
+      case isa::kClassAlu64:
+        return alu(i, cls == isa::kClassAlu64);
+      case isa::kClassLdx:
+        return ldx(i);
+      case isa::kClassSt:
+      case isa::kClassStx:
+        return store(i, cls == isa::kClassStx);
+      default:
+        return jump(i, at, cls == isa::kClassJmp);
+    }
+  }
+
+  static x86::Gp w(const x86::Gp& r, bool wide) {
+    return wide ? x86::Gp(r.r64()) : x86::Gp(r.r32());
+  }
+
+  void alu(const isa::Insn& i, bool wide) {
+    const uint8_t op = i.opcode & 0xf0;
+    const bool x = (i.opcode & isa::kSrcX) != 0;
+    const x86::Gp d = w(kReg[i.dst], wide), s = w(kReg[i.src], wide);
+    const Imm k = wide ? Imm(static_cast<int64_t>(i.imm)) : Imm(static_cast<int32_t>(i.imm));
+    switch (op) {
+      case 0x00:
+        x ? a_.add(d, s) : a_.add(d, k);
+        break;
+      case 0x10:
+        x ? a_.sub(d, s) : a_.sub(d, k);
+        break;
+      case 0x20:
+        x ? a_.imul(d, s) : a_.imul(d, d, k);
+        break;
+      case 0x40:
+        x ? a_.or_(d, s) : a_.or_(d, k);
+        break;
+      case 0x50:
+        x ? a_.and_(d, s) : a_.and_(d, k);
+        break;
+      case 0xa0:
+        x ? a_.xor_(d, s) : a_.xor_(d, k);
+        break;
+      case 0xb0:
+        if (x) {
+          a_.mov(d, s);
+        } else if (wide) {
+          a_.mov(d, Imm(static_cast<int64_t>(i.imm)));
+        } else {
+          a_.mov(d, Imm(static_cast<int32_t>(i.imm)));
+        }
+        break;
+      case 0x80:
+        a_.neg(d);
+        break;
+      case 0x60:
+      case 0x70:
+      case 0xc0:
+        shift(i, op, d, wide, x);
+        break;
+      case 0x30:
+      case 0x90:
+        divmod(i, op == 0x30, wide, x);
+        break;
+      case 0xd0:
+        swap(i, kReg[i.dst], wide);
+        break;
+    }
+  }
+
+  void shift_by(uint8_t op, const x86::Gp& d, const x86::Gp& c) {
+    if (op == 0x60) a_.shl(d, c);
+    if (op == 0x70) a_.shr(d, c);
+    if (op == 0xc0) a_.sar(d, c);
+  }
+
+  void shift(const isa::Insn& i, uint8_t op, const x86::Gp& d, bool wide, bool x) {
+    if (!x) {
+      const Imm k(i.imm & (wide ? 63 : 31));
+      if (op == 0x60) a_.shl(d, k);
+      if (op == 0x70) a_.shr(d, k);
+      if (op == 0xc0) a_.sar(d, k);
+      return;
+    }
+    // The count must be in cl (eBPF r4 lives in rcx).
+    if (i.src == 4) {
+      if (i.dst == 4) {
+        a_.mov(x86::r11, x86::rcx);
+        shift_by(op, w(x86::r11, wide), x86::cl);
+        a_.mov(w(x86::rcx, wide), w(x86::r11, wide));
+      } else {
+        shift_by(op, d, x86::cl);
+      }
+      return;
+    }
+    a_.mov(x86::r11, x86::rcx);
+    a_.mov(x86::rcx, kReg[i.src]);
+    if (i.dst == 4) {
+      shift_by(op, w(x86::r11, wide), x86::cl);
+      a_.mov(w(x86::rcx, wide), w(x86::r11, wide));
+    } else {
+      shift_by(op, d, x86::cl);
+      a_.mov(x86::rcx, x86::r11);
+    }
+  }
+
+  // Unsigned division and modulo with eBPF's rules for a zero divisor: quotient 0, remainder
+  // the dividend (truncated to 32 bits in ALU32).
+  void divmod(const isa::Insn& i, bool div, bool wide, bool x) {
+    const x86::Gp d = w(kReg[i.dst], wide);
+    const x86::Gp r11 = w(x86::r11, wide), r10 = w(x86::r10, wide);
+    if (x)
+      a_.mov(r11, w(kReg[i.src], wide));
+    else if (wide)
+      a_.mov(x86::r11, Imm(static_cast<int64_t>(i.imm)));
+    else
+      a_.mov(x86::r11d, Imm(static_cast<int32_t>(i.imm)));
+    Label nonzero = a_.newLabel(), end = a_.newLabel();
+    a_.test(r11, r11);
+    a_.jnz(nonzero);
+    if (div)
+      a_.xor_(d.r32(), d.r32());
+    else if (!wide)
+      a_.mov(d.r32(), d.r32());
+    a_.jmp(end);
+    a_.bind(nonzero);
+    a_.mov(x86::qword_ptr(x86::rsp, kSlotRax), x86::rax);
+    a_.mov(x86::qword_ptr(x86::rsp, kSlotRdx), x86::rdx);
+    const x86::Gp ax = w(x86::rax, wide), dx = w(x86::rdx, wide);
+    a_.mov(ax, d);
+    a_.xor_(x86::edx, x86::edx);
+    a_.div(dx, ax, r11);
+    a_.mov(r10, div ? ax : dx);
+    a_.mov(x86::rax, x86::qword_ptr(x86::rsp, kSlotRax));
+    a_.mov(x86::rdx, x86::qword_ptr(x86::rsp, kSlotRdx));
+    a_.mov(d, r10);
+    a_.bind(end);
+  }
+
+  void swap(const isa::Insn& i, const x86::Gp& r, bool alu64) {
+    const bool to_be = alu64 || (i.opcode & isa::kSrcX) != 0;  // 0xdc and 0xd7 swap
+    if (!to_be) {
+      if (i.imm == 16) a_.movzx(r.r32(), r.r16());
+      if (i.imm == 32) a_.mov(r.r32(), r.r32());
+      return;
+    }
+    if (i.imm == 16) {
+      a_.ror(r.r16(), 8);
+      a_.movzx(r.r32(), r.r16());
+    } else if (i.imm == 32) {
+      a_.bswap(r.r32());
+    } else {
+      a_.bswap(r.r64());
+    }
+  }
+
+  static x86::Mem mem(const isa::Insn& i, uint8_t base) {
+    const x86::Gp& b = kReg[base];
+    switch (i.opcode & 0x18) {
+      case isa::kSizeB:
+        return x86::byte_ptr(b, i.off);
+      case isa::kSizeH:
+        return x86::word_ptr(b, i.off);
+      case isa::kSizeW:
+        return x86::dword_ptr(b, i.off);
+      default:
+        return x86::qword_ptr(b, i.off);
+    }
+  }
+
+  void ldx(const isa::Insn& i) {
+    const x86::Gp& d = kReg[i.dst];
+    const x86::Mem m = mem(i, i.src);
+    switch (i.opcode & 0x18) {
+      case isa::kSizeB:
+      case isa::kSizeH:
+        a_.movzx(d.r32(), m);
+        break;
+      case isa::kSizeW:
+        a_.mov(d.r32(), m);
+        break;
+      default:
+        a_.mov(d.r64(), m);
+    }
+  }
+
+  void store(const isa::Insn& i, bool x) {
+    const x86::Mem m = mem(i, i.dst);
+    const uint8_t size = i.opcode & 0x18;
+    if (!x) {
+      const int64_t v = size == isa::kSizeB   ? static_cast<int8_t>(i.imm)
+                        : size == isa::kSizeH ? static_cast<int16_t>(i.imm)
+                                              : static_cast<int64_t>(i.imm);
+      a_.mov(m, Imm(v));
+      return;
+    }
+    const x86::Gp& s = kReg[i.src];
+    switch (size) {
+      case isa::kSizeB:
+        a_.mov(m, s.r8());
+        break;
+      case isa::kSizeH:
+        a_.mov(m, s.r16());
+        break;
+      case isa::kSizeW:
+        a_.mov(m, s.r32());
+        break;
+      default:
+        a_.mov(m, s.r64());
+    }
+  }
+
+  void jump(const isa::Insn& i, size_t at, bool wide) {
+    const uint8_t op = i.opcode & 0xf0;
+    if (op == 0x90) {
+      a_.jmp(exit_);
+      return;
+    }
+    const Label& to = labels_[static_cast<size_t>(static_cast<int64_t>(at) + 1 + i.off)];
+    if (op == 0x00) {
+      a_.jmp(to);
+      return;
+    }
+    const x86::Gp d = w(kReg[i.dst], wide), s = w(kReg[i.src], wide);
+    const bool x = (i.opcode & isa::kSrcX) != 0;
+    const Imm k = wide ? Imm(static_cast<int64_t>(i.imm)) : Imm(static_cast<int32_t>(i.imm));
+    if (op == 0x40) {
+      x ? a_.test(d, s) : a_.test(d, k);
+      a_.jnz(to);
+      return;
+    }
+    x ? a_.cmp(d, s) : a_.cmp(d, k);
+    switch (op) {
+      case 0x10:
+        a_.je(to);
+        break;
+      case 0x50:
+        a_.jne(to);
+        break;
+      case 0x20:
+        a_.ja(to);
+        break;
+      case 0x30:
+        a_.jae(to);
+        break;
+      case 0xa0:
+        a_.jb(to);
+        break;
+      case 0xb0:
+        a_.jbe(to);
+        break;
+      case 0x60:
+        a_.jg(to);
+        break;
+      case 0x70:
+        a_.jge(to);
+        break;
+      case 0xc0:
+        a_.jl(to);
+        break;
+      case 0xd0:
+        a_.jle(to);
+        break;
+    }
+  }
+
+  std::span<const isa::Insn> prog_;
+  x86::Assembler& a_;
+  std::vector<Label> labels_;
+  Label exit_;
+};
+
+}  // namespace
+
+bool filter_jit_supports(std::span<const isa::Insn> prog) {
+  return check(prog).ok();
+}
+
+Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn> prog) {
+  BOMBUS_TRY(check(prog));
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host());
+  FirstError errors;
+  code.setErrorHandler(&errors);
+  x86::Assembler a(&code);
+  Emitter(prog, a).emit();
+  if (errors.err == asmjit::kErrorOk &&
+      (code.flatten() != asmjit::kErrorOk || code.resolveUnresolvedLinks() != asmjit::kErrorOk))
+    errors.msg = "cannot lay out the code";
+  if (!errors.msg.empty()) return make_error(Errc::kIo, "lean filter JIT: asmjit: " + errors.msg);
+  const size_t size = code.codeSize();
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t mapped = (size + page - 1) / page * page;
+  void* mem = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return make_error(Errc::kNoMem, "lean filter JIT: mmap failed");
+  std::unique_ptr<FilterJit> j(new FilterJit());
+  j->mem_ = mem;
+  j->mapped_ = mapped;
+  j->size_ = size;
+  if (code.relocateToBase(reinterpret_cast<uint64_t>(mem)) != asmjit::kErrorOk)
+    return make_error(Errc::kIo, "lean filter JIT: relocation failed");
+  code.copyFlattenedData(mem, size, asmjit::CopySectionFlags::kPadTargetBuffer);
+  if (mprotect(mem, mapped, PROT_READ | PROT_EXEC) != 0)
+    return make_error(Errc::kIo,
+                      fmt::format("lean filter JIT: mprotect: {}", std::strerror(errno)));
+  j->fn_ = reinterpret_cast<Fn>(mem);
+  return j;
+}
+
+FilterJit::~FilterJit() {
+  if (mem_) munmap(mem_, mapped_);
+}
+
+EbpfEngineFactory lean_jit_ebpf_engine() {
+  return [](std::vector<isa::Insn> prog) -> Result<EbpfRunner> {
+    if (!filter_jit_supports(prog)) return interp_ebpf_engine()(std::move(prog));
+    BOMBUS_ASSIGN_OR_RETURN(auto jit, FilterJit::compile(prog));
+    std::shared_ptr<FilterJit> shared(std::move(jit));
+    return EbpfRunner([shared](const void* ctx) -> uint64_t { return shared->run(ctx); });
+  };
+}
+
+}  // namespace bombus::net

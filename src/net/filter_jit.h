@@ -1,0 +1,59 @@
+// A lean x86-64 JIT for converted classic filters: the eBPF that convert_cbpf() emits (ALU,
+// loads/stores, conditional jumps, exit; no helper calls, no lddw, no bpf-to-bpf calls)
+// compiled into one native function that runs a whole batch of packets per call. There is no
+// RunState, no per-packet entry/exit: the prologue runs once per batch, each packet costs the
+// filter body plus a few loop instructions. That is what makes a short tcpdump filter several
+// times faster than libpcap's bpf_filter (the general JIT in src/jit pays its entry per call).
+//
+// Like every JIT here it trusts its input: it is meant for convert_cbpf() output, whose packet
+// loads are bounds-checked by the generated code itself. compile() refuses instructions outside
+// the subset (Errc::kUnsupported) so the caller can fall back to an interpreter. Code lives in a
+// private mapping written read-write and then sealed read+execute (never both at once).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "base/result.h"
+#include "isa/insn.h"
+#include "net/filter.h"
+
+namespace bombus::net {
+
+class FilterJit {
+ public:
+  static Result<std::unique_ptr<FilterJit>> compile(std::span<const isa::Insn> prog);
+  ~FilterJit();
+  FilterJit(const FilterJit&) = delete;
+  FilterJit& operator=(const FilterJit&) = delete;
+
+  // Runs the program on `n` contexts laid out `stride` bytes apart starting at `first`; the low
+  // 32 bits of each r0 go to out[i].
+  void run_batch(const void* first, size_t stride, size_t n, uint32_t* out) const {
+    fn_(first, stride, n, out);
+  }
+  uint32_t run(const void* ctx) const {
+    uint32_t r = 0;
+    fn_(ctx, 0, 1, &r);
+    return r;
+  }
+  size_t code_size() const { return size_; }
+
+ private:
+  using Fn = void (*)(const void* first, size_t stride, size_t n, uint32_t* out);
+  FilterJit() = default;
+  void* mem_ = nullptr;
+  size_t mapped_ = 0;
+  size_t size_ = 0;
+  Fn fn_ = nullptr;
+};
+
+// True when compile() accepts the program (the instruction subset above).
+bool filter_jit_supports(std::span<const isa::Insn> prog);
+
+// An EbpfEngineFactory over FilterJit; programs outside its subset go to vm's interpreter.
+EbpfEngineFactory lean_jit_ebpf_engine();
+
+}  // namespace bombus::net
