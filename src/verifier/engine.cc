@@ -261,6 +261,17 @@ void Engine::log_line_info(int pc) {
   rep_.log += "; " + li.text + " @ " + li.file + ":" + std::to_string(li.line) + "\n";
 }
 
+// A register the in-progress state `old` had not written yet is not read before being written on
+// any path that succeeds from there (else that path fails): in `cur` it is dead, like the
+// kernel's liveness says, so it does not make an otherwise repeating loop state different.
+static State without_dead_regs(const State& cur, const State& old) {
+  State s = cur;
+  for (size_t f = 0; f < s.frames.size() && f < old.frames.size(); ++f)
+    for (int r = 0; r < 11; ++r)
+      if (old.frames[f].regs[r].type == RegType::kNotInit) s.frames[f].regs[r] = Reg{};
+  return s;
+}
+
 bool Engine::is_pruned() {
   auto& list = explored_[pc_];
   const Insn& insn = prog_.insns[pc_];
@@ -271,7 +282,7 @@ bool Engine::is_pruned() {
     Checkpoint& cp = *list[i];
     if (state_subsumes(cp.st, st_, &masks)) {
       if (cp.branches > 0 && !callback_site && cp.st.may_goto_depth == st_.may_goto_depth &&
-          state_subsumes(st_, cp.st, &masks)) {
+          state_subsumes(without_dead_regs(st_, cp.st), cp.st, &masks)) {
         fail("infinite loop detected at insn " + std::to_string(pc_),
              "the loop's state repeats exactly, so it can never exit; make the loop variable "
              "change and be compared against a bound");

@@ -50,6 +50,21 @@ TEST(MayGoto, SameLoopWithoutMayGotoIsAnInfiniteLoop) {
   EXPECT_EQ(r.error.rfind("infinite loop detected", 0), 0u) << r.error;
 }
 
+TEST(MayGoto, LoopThroughTheJumpEdgeIsInfinite) {
+  // Once the budget is spent may_goto always jumps: back to insn 0 here, forever. The state at
+  // the loop head differs from the first visit only in r0, which is written before any read.
+  Program p = assemble_prog(
+      "loop:\n"
+      "r0 = 1\n"
+      "may_goto loop\n"
+      "if r0 > 10 goto loop\n"
+      "r0 = 0\n"
+      "exit\n");
+  Report r = verify(p, {});
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.error.rfind("infinite loop detected", 0), 0u) << r.error;
+}
+
 TEST(MayGoto, PointerWalkingOffTheStackIsRejected) {
   // Each iteration moves r2 8 bytes further down the stack and stores through it: some
   // iteration the run-time budget allows writes below r10-512.
