@@ -13,6 +13,7 @@ const helper_impl::Table& table() {
     helper_impl::add_mem(t);
     helper_impl::add_net(t);
     helper_impl::add_callbacks(t);
+    helper_impl::add_timers(t);
     return t;
   }();
   return t;

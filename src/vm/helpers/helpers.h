@@ -56,6 +56,7 @@ void add_core(Table& t);
 void add_mem(Table& t);
 void add_net(Table& t);
 void add_callbacks(Table& t);
+void add_timers(Table& t);  // timers.cc
 HelperEnv* env();
 }  // namespace helper_impl
 

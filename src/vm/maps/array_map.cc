@@ -61,6 +61,7 @@ class ArrayMap : public Map {
       copy_value_locked(dst, value);
     else
       copy_value(dst, value);
+    if (spec_.timer_off >= 0) free_special_fields(dst);  // the kernel cancels the old timer
     return 0;
   }
 

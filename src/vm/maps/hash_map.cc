@@ -231,6 +231,7 @@ class HashMap : public Map {
     shm_unlock(&l.lock);
   }
   void release(uint32_t i) {
+    if (spec_.timer_off >= 0) free_special_fields(val_of(i));
     if (plru_)
       lru_push_free(i);
     else
@@ -356,9 +357,15 @@ class HashMap : public Map {
   }
 
   uint32_t alloc() {
-    if (plru_) return lru_pop_free();
-    uint32_t i = pop_free();
-    if (!i && lru_) i = evict();
+    uint32_t i;
+    if (plru_) {
+      i = lru_pop_free();
+    } else {
+      i = pop_free();
+      if (!i && lru_) i = evict();
+    }
+    // An evicted element's timer goes with it.
+    if (i && spec_.timer_off >= 0) free_special_fields(val_of(i));
     return i;
   }
 

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "vm/abi.h"
+#include "vm/helpers/timers.h"
 #include "vm/maps/map_types.h"
 
 namespace bombus::vm {
@@ -98,7 +99,13 @@ void shm_unlock(uint32_t* word) {
 }
 
 Map::~Map() {
+  if (spec_.timer_off >= 0) TimerService::global().forget_map(this);
   if (hdr_) unregister_map_id(hdr_->id, this);
+}
+
+void Map::free_special_fields(void* value) {
+  if (spec_.timer_off >= 0)
+    TimerService::global().free_timer(static_cast<uint8_t*>(value) + spec_.timer_off);
 }
 
 bool Map::is_percpu() const {

@@ -163,6 +163,9 @@ class Map {
   void copy_value(void* dst, const void* src) const;
   void copy_value_locked(void* dst, const void* src) const;  // under the value's spin lock
   void read_value_locked(void* dst, const void* src) const;
+  // The value is deleted or overwritten: frees its bpf_timer (cancelling it), as the kernel's
+  // bpf_obj_free_fields does.
+  void free_special_fields(void* value);
   virtual Status setup() { return {}; }  // per-type init after region creation/attach
 
   MapSpec spec_;
