@@ -10,12 +10,12 @@
 #include <sstream>
 
 #include "base/bytes.h"
-#include "base/sha1.h"
 #include "btf/btf.h"
 #include "jit/engine/jit_engine.h"
 #include "platform/program_types.h"
 #include "runtime/object_impl.h"
 #include "runtime/verifier_input.h"
+#include "store/prog_tag.h"
 #include "verifier/verifier.h"
 
 namespace fs = std::filesystem;
@@ -154,18 +154,17 @@ Status adopt_maps(const store::Store& st, Loaded& l) {
   return {};
 }
 
-std::string prog_tag(const Program& p) {
-  const loader::ProgramSpec& spec = *p.impl()->spec;
+std::string prog_tag(const loader::ProgramSpec& spec) {
+  // The loader's instructions are the ones libbpf submits (subprograms appended, CO-RE and
+  // data relocations applied); map references carry their pseudo source as libbpf sets it.
   std::vector<isa::Insn> insns = spec.insns;
   for (const auto& r : spec.map_refs) {
     if (r.insn + 1 >= insns.size()) continue;
-    insns[r.insn].imm = 0;
-    insns[r.insn + 1].imm = 0;
     insns[r.insn].src = r.value ? isa::kPseudoMapValue : isa::kPseudoMapFd;
   }
-  auto digest =
-      sha1({reinterpret_cast<const uint8_t*>(insns.data()), insns.size() * sizeof(isa::Insn)});
-  return to_hex(std::span<const uint8_t>(digest.data(), 8), "");
+  return store::prog_tag(
+      {reinterpret_cast<const uint8_t*>(insns.data()), insns.size() * sizeof(isa::Insn)},
+      store::host_tag_hash());
 }
 
 Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Program& p,
@@ -191,7 +190,7 @@ Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Pr
   nlohmann::ordered_json meta = {{"id", id},
                                  {"type", ti ? std::string(ti->name) : "unspec"},
                                  {"name", p.name().substr(0, 15)},
-                                 {"tag", prog_tag(p)},
+                                 {"tag", prog_tag(spec)},
                                  {"gpl_compatible", gpl},
                                  {"loaded_at", static_cast<int64_t>(std::time(nullptr))},
                                  {"uid", static_cast<uint32_t>(::getuid())},

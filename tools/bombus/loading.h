@@ -11,6 +11,7 @@
 
 #include "bombus/bombus.h"
 #include "cli.h"
+#include "loader/object.h"
 #include "store/store.h"
 #include "verifier/verifier.h"
 
@@ -55,8 +56,9 @@ Result<std::unique_ptr<vm::Map>> open_stored_map(const store::Store& st, uint32_
 // libbpf's pin name for a map: '.' becomes '_' ("fw.rodata" -> "fw_rodata").
 std::string pin_name(const std::string& map_name);
 
-// The kernel's program tag: SHA-1 of the instructions with map references zeroed, 8 bytes hex.
-std::string prog_tag(const Program& p);
+// The running kernel's tag for a program (see store/prog_tag.h): its digest of the instructions
+// libbpf would submit, with map references zeroed, 8 bytes hex.
+std::string prog_tag(const loader::ProgramSpec& spec);
 
 // The message for an object that failed to load. For a program the verifier rejected: the
 // error, the C source line it came from, and a hint; the whole verifier log with -d.

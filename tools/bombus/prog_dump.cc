@@ -241,6 +241,7 @@ int prog_verify(Args& args, const Globals& g) {
       nlohmann::ordered_json j = {{"name", spec.name},
                                   {"section", spec.section},
                                   {"type", tname},
+                                  {"tag", prog_tag(spec)},
                                   {"accepted", rep.accepted},
                                   {"insns_processed", rep.insns_processed},
                                   {"verification_time_ns", rep.verification_time_ns}};

@@ -6,7 +6,7 @@ bad (xdp, xdp): rejected, 2 insns processed in X us
   ; return data[12] == 8 ? XDP_DROP : XDP_PASS; @ bad_packet.bpf.c:7
   hint: compare the packet pointer (plus the bytes you read) against data_end before reading
 $ bombus -j prog verify bad.o | sed 's/"verification_time_ns":[0-9]*/"verification_time_ns":X/'
-[{"name":"bad","section":"xdp","type":"xdp","accepted":false,"insns_processed":2,"verification_time_ns":X,"error":"invalid access to packet, off=12 size=1, R1(id=0,off=12,r=0)","error_insn":1,"hint":"compare the packet pointer (plus the bytes you read) against data_end before reading"}]
+[{"name":"bad","section":"xdp","type":"xdp","tag":"e5e3e541d0f501f8","accepted":false,"insns_processed":2,"verification_time_ns":X,"error":"invalid access to packet, off=12 size=1, R1(id=0,off=12,r=0)","error_insn":1,"hint":"compare the packet pointer (plus the bytes you read) against data_end before reading"}]
 $ bombus prog load bad.o bad_pin
 Error: failed to load object file
 section 'xdp': prog 'bad': insn 1: invalid access to packet, off=12 size=1, R1(id=0,off=12,r=0)
