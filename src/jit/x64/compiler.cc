@@ -25,10 +25,6 @@ constexpr size_t kMaxInsns = 1u << 20;
 const ax::Gp kRegs[isa::kNumRegs] = {ax::rax, ax::rdi, ax::rsi, ax::rdx, ax::rcx, ax::r8,
                                      ax::rbx, ax::r13, ax::r14, ax::r15, ax::rbp};
 
-bool is_jump_kind(isa::OpKind k) {
-  return k == isa::OpKind::Ja || k == isa::OpKind::Jal || k == isa::OpKind::JccK ||
-         k == isa::OpKind::JccX || k == isa::OpKind::MayGoto;
-}
 bool writes_dst(isa::OpKind k) {
   using K = isa::OpKind;
   return k == K::AluK || k == K::AluX || k == K::Neg || k == K::End || k == K::Bswap ||
@@ -39,17 +35,13 @@ bool writes_dst(isa::OpKind k) {
 const ax::Gp& host_reg(int r) {
   return kRegs[r];
 }
-int host_code(int r) {
-  static constexpr int kCodes[isa::kNumRegs] = {0, 7, 6, 2, 1, 8, 3, 13, 14, 15, 5};
-  return kCodes[r];
-}
 
 Compiler::Compiler(std::span<const isa::Insn> insns, const JitOptions& opts)
     : insns_(insns), opts_(opts) {
   if (opts.blind_constants) {
     uint64_t seed = opts.blind_seed;
     if (seed == 0) seed = std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32);
-    rng_.seed(seed);
+    rng_.emplace(seed);
   }
   bmi2_ = opts.use_bmi2 && asmjit::CpuInfo::host().features().x86().hasBMI2();
 }
@@ -64,83 +56,88 @@ bool Compiler::err(size_t pc, std::string msg) {
   return false;
 }
 
+// One pass over the program: per-instruction field checks, lddw pairs, and the jump/call
+// targets, which are checked against the program's bounds and lddw second halves afterwards.
+// Marks is_target_ (jump and call targets) and is_func_ (main and every bpf-to-bpf callee).
 bool Compiler::check_structure() {
   const size_t n = insns_.size();
   if (n == 0) return err(0, "empty program");
   if (n > kMaxInsns) return err(0, "program too large (" + std::to_string(n) + " insns)");
-  std::vector<bool> second_half(n, false);
-  is_target_.assign(n, false);
+  std::vector<uint8_t> second_half(n, 0);
+  is_target_.assign(n, 0);
+  is_func_.assign(n, 0);
+  is_func_[0] = 1;
+  struct Ref {
+    size_t pc;
+    int64_t target;
+    bool call;
+  };
+  std::vector<Ref> refs;
+  refs.reserve(n / 4 + 4);
   for (size_t pc = 0; pc < n; ++pc) {
-    if (second_half[pc]) continue;
     const isa::Insn& in = insns_[pc];
-    const isa::OpInfo& info = isa::op_info(in.opcode);
-    if (info.kind == isa::OpKind::kInvalid) {
+    const isa::OpKind kind = isa::op_info(in.opcode).kind;
+    if (kind == isa::OpKind::kInvalid) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "invalid opcode 0x%02x", in.opcode);
       return err(pc, buf);
     }
     if (in.dst > 10 || in.src > 10) return err(pc, "register number out of range");
-    if (info.kind == isa::OpKind::MayGoto) {
-      if (in.src != 0 || in.dst != 0 || in.imm != 0)
-        return err(pc, "invalid may_goto imm " + std::to_string(in.imm));
-      has_may_goto_ = true;
-    }
-    if (writes_dst(info.kind) && in.dst == isa::kFramePointer) {
-      return err(pc, "frame pointer r10 is read-only");
-    }
-    if (info.kind == isa::OpKind::Lddw) {
-      if (pc + 1 >= n) return err(pc, "lddw is missing its second half");
-      if (in.src != 0)
-        return err(pc, "unresolved lddw pseudo form (src " + std::to_string(in.src) +
-                           "); resolve before jit");
-      second_half[pc + 1] = true;
+    switch (kind) {
+      case isa::OpKind::Lddw:
+        if (pc + 1 >= n) return err(pc, "lddw is missing its second half");
+        if (in.src != 0)
+          return err(pc, "unresolved lddw pseudo form (src " + std::to_string(in.src) +
+                             "); resolve before jit");
+        if (in.dst == isa::kFramePointer) return err(pc, "frame pointer r10 is read-only");
+        second_half[++pc] = 1;
+        break;
+      case isa::OpKind::MayGoto:
+        if (in.src != 0 || in.dst != 0 || in.imm != 0)
+          return err(pc, "invalid may_goto imm " + std::to_string(in.imm));
+        has_may_goto_ = true;
+        refs.push_back({pc, static_cast<int64_t>(pc) + 1 + in.off, false});
+        break;
+      case isa::OpKind::Ja:
+      case isa::OpKind::JccK:
+      case isa::OpKind::JccX:
+        refs.push_back({pc, static_cast<int64_t>(pc) + 1 + in.off, false});
+        break;
+      case isa::OpKind::Jal:
+        refs.push_back({pc, static_cast<int64_t>(pc) + 1 + in.imm, false});
+        break;
+      case isa::OpKind::Call:
+        if (in.src == isa::kPseudoCall) {
+          refs.push_back({pc, static_cast<int64_t>(pc) + 1 + in.imm, true});
+        } else if (in.src == isa::kPseudoCallHelper) {
+          // Tail calls (helper 12) go through EngineHooks::tail_call_target.
+          if (in.imm != vm::kHelperTailCall &&
+              (in.imm < 0 || static_cast<size_t>(in.imm) >= opts_.helpers.size() ||
+               opts_.helpers[in.imm] == nullptr)) {
+            return err(pc, "call to unknown helper " + std::to_string(in.imm));
+          }
+        } else {
+          return err(pc, "kfunc calls are not supported by the jit");
+        }
+        break;
+      default:
+        if (in.dst == isa::kFramePointer && writes_dst(kind))
+          return err(pc, "frame pointer r10 is read-only");
+        break;
     }
   }
-  for (size_t pc = 0; pc < n; ++pc) {
-    if (second_half[pc]) continue;
-    const isa::Insn& in = insns_[pc];
-    const isa::OpKind kind = isa::op_info(in.opcode).kind;
-    int64_t target = -1;
-    if (is_jump_kind(kind)) {
-      target = static_cast<int64_t>(pc) + 1 + (kind == isa::OpKind::Jal ? in.imm : in.off);
-    } else if (kind == isa::OpKind::Call) {
-      if (in.src == isa::kPseudoCall) {
-        target = static_cast<int64_t>(pc) + 1 + in.imm;
-      } else if (in.src == isa::kPseudoCallHelper) {
-        if (in.imm == vm::kHelperTailCall) {
-          // handled by the engine through EngineHooks::tail_call_target
-        } else if (in.imm < 0 || static_cast<size_t>(in.imm) >= opts_.helpers.size() ||
-                   opts_.helpers[in.imm] == nullptr) {
-          return err(pc, "call to unknown helper " + std::to_string(in.imm));
-        }
-      } else {
-        return err(pc, "kfunc calls are not supported by the jit");
-      }
+  for (const Ref& r : refs) {
+    if (r.target < 0 || r.target >= static_cast<int64_t>(n)) {
+      return err(r.pc, "jump/call target " + std::to_string(r.target) + " out of range");
     }
-    if (target == -1) continue;
-    if (target < 0 || target >= static_cast<int64_t>(n)) {
-      return err(pc, "jump/call target " + std::to_string(target) + " out of range");
+    const auto t = static_cast<size_t>(r.target);
+    if (second_half[t]) {
+      return err(r.pc, "jump/call target " + std::to_string(r.target) + " is inside an lddw");
     }
-    if (second_half[target]) {
-      return err(pc, "jump/call target " + std::to_string(target) + " is inside an lddw");
-    }
-    is_target_[target] = true;
+    is_target_[t] = 1;
+    if (r.call) is_func_[t] = 1;
   }
   return true;
-}
-
-void Compiler::find_functions() {
-  const size_t n = insns_.size();
-  is_func_.assign(n, false);
-  is_func_[0] = true;
-  for (size_t pc = 0; pc < n; ++pc) {
-    const isa::Insn& in = insns_[pc];
-    if (isa::is_lddw(in)) {
-      ++pc;
-      continue;
-    }
-    if (in.opcode == 0x85 && in.src == isa::kPseudoCall) is_func_[pc + 1 + in.imm] = true;
-  }
 }
 
 Label Compiler::fault_stub(Fault f, size_t insn) {
@@ -249,7 +246,7 @@ void Compiler::mov_imm64(const ax::Gp& dst, uint64_t value) {
     }
     return;
   }
-  const uint64_t key = rng_();
+  const uint64_t key = (*rng_)();
   a.mov(dst, value ^ key);
   a.mov(ax::r11, key);
   a.xor_(dst, ax::r11);
@@ -265,7 +262,7 @@ void Compiler::load_imm_r11(int32_t imm, bool is64) {
     }
     return;
   }
-  const int32_t key = static_cast<int32_t>(rng_());
+  const int32_t key = static_cast<int32_t>((*rng_)());
   if (is64) {
     // sext(imm ^ key) ^ sext(key) == sext(imm)
     a.mov(ax::r11, static_cast<int64_t>(imm ^ key));
@@ -307,7 +304,7 @@ bool Compiler::emit_insn(size_t pc) {
     case K::Ja:
     case K::Jal: {
       const int64_t off = isa::op_info(in.opcode).kind == K::Jal ? in.imm : in.off;
-      if (off != 0) a.jmp(labels_[pc + 1 + off]);
+      if (off != 0) a.jmp(label_at(pc + 1 + off));
       return true;
     }
     case K::JccK:
@@ -315,7 +312,7 @@ bool Compiler::emit_insn(size_t pc) {
       return emit_jcc(pc, in);
     case K::MayGoto:  // budget exhausted: jump; otherwise spend one and fall through
       a.cmp(ax::qword_ptr(ax::r12, kOffLoops), 0);
-      a.je(labels_[pc + 1 + in.off]);
+      a.je(label_at(pc + 1 + in.off));
       a.sub(ax::qword_ptr(ax::r12, kOffLoops), 1);
       return true;
     case K::Call:
@@ -333,7 +330,6 @@ bool Compiler::emit_insn(size_t pc) {
 
 Result<std::unique_ptr<JitProgram>> Compiler::compile() {
   if (!check_structure()) return *error_;
-  find_functions();
   const size_t n = insns_.size();
 
   code_.init(asmjit::Environment::host());
@@ -346,8 +342,8 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
   labels_.resize(n);
   func_entry_.resize(n);
   for (size_t i = 0; i < n; ++i) {
-    if (is_target_[i]) labels_[i] = a.newLabel();
-    if (is_func_[i]) func_entry_[i] = a.newLabel();
+    if (is_target_[i]) labels_[i] = a.newLabel().id();
+    if (is_func_[i]) func_entry_[i] = a.newLabel().id();
   }
   unwind_ = a.newLabel();
   tail_entry_ = a.newLabel();
@@ -364,7 +360,7 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
     if (is_func_[pc]) {
       if (pc != 0 && !prev_ends_flow) a.jmp(fault_stub(Fault::kFellOffEnd, pc - 1));
       offsets_[pc] = static_cast<uint32_t>(a.offset());
-      a.bind(func_entry_[pc]);
+      a.bind(Label(func_entry_[pc]));
       if (pc == 0) {
         emit_main_prologue();
       } else {
@@ -375,7 +371,7 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
     } else {
       offsets_[pc] = static_cast<uint32_t>(a.offset());
     }
-    if (is_target_[pc]) a.bind(labels_[pc]);
+    if (is_target_[pc]) a.bind(label_at(pc));
     const isa::Insn& in = insns_[pc];
     if (emit_fast(in)) {
       prev_ends_flow = false;

@@ -53,8 +53,8 @@ class Compiler {
   };
 
   bool check_structure();
-  void find_functions();
   bool emit_insn(size_t pc);
+  asmjit::Label label_at(size_t pc) const { return asmjit::Label(labels_[pc]); }
   bool emit_fast(const isa::Insn& in);  // emit_fast.cc; false: use emit_insn
   void emit_push_frame();
   void emit_pop_frame();
@@ -96,10 +96,10 @@ class Compiler {
   asmjit::CodeHolder code_;
   ErrorSink sink_;
   raw::Assembler* a_ = nullptr;
-  std::vector<asmjit::Label> labels_;  // per insn that is a jump target
-  std::vector<bool> is_target_;
-  std::vector<asmjit::Label> func_entry_;  // per insn (valid where is_func_)
-  std::vector<bool> is_func_;
+  std::vector<uint32_t> labels_;      // asmjit label id per insn that is a jump target
+  std::vector<uint8_t> is_target_;    // 1: a jump or call lands here
+  std::vector<uint32_t> func_entry_;  // label id per insn (valid where is_func_)
+  std::vector<uint8_t> is_func_;      // 1: main (0) or a bpf-to-bpf callee
   std::vector<uint32_t> offsets_;
   std::vector<Stub> stubs_;
   asmjit::Label unwind_;      // rax = result; restores the main frame and returns
@@ -108,11 +108,14 @@ class Compiler {
   asmjit::Label pkt_fail_;    // a legacy packet load failed: end the run with r0 = 0
   bool bmi2_ = false;
   bool has_may_goto_ = false;  // the main prologue sets up the loop budget only when needed
-  std::mt19937_64 rng_;
+  std::optional<std::mt19937_64> rng_;  // blinding only (seeding one costs ~1 us)
 };
 
 // Host register holding eBPF register r (0..10), and its hardware number.
 const ax::Gp& host_reg(int r);
-int host_code(int r);
+inline int host_code(int r) {
+  static constexpr int kCodes[isa::kNumRegs] = {0, 7, 6, 2, 1, 8, 3, 13, 14, 15, 5};
+  return kCodes[r];
+}
 
 }  // namespace bombus::jit

@@ -44,6 +44,19 @@ bool fast_alu(raw::Assembler& a, const isa::Insn& in, bool blinding) {
   return true;
 }
 
+// Shifts by a constant: the count is taken modulo the width (as x86 and the interpreter do);
+// a zero count needs the general path (an ALU32 write must still clear the upper half).
+template <int kDigit, bool kIs64>
+bool fast_shift_k(raw::Assembler& a, const isa::Insn& in, bool) {
+  const int count = in.imm & (kIs64 ? 63 : 31);
+  if (count == 0 || in.off != 0) return false;
+  uint8_t* p = a.raw_begin();
+  if (p == nullptr) return false;
+  raw::shift_ri(p, kDigit, kIs64, host_code(in.dst), count);
+  a.raw_end(p);
+  return true;
+}
+
 template <int kBytes, bool kSign>
 bool fast_ldx(raw::Assembler& a, const isa::Insn& in, bool) {
   uint8_t* p = a.raw_begin();
@@ -89,6 +102,12 @@ constexpr std::array<FastFn, 256> build() {
   add_alu<0x50>(t);
   add_alu<0xa0>(t);
   add_alu<0xb0>(t);
+  t[0x67] = fast_shift_k<4, true>;
+  t[0x77] = fast_shift_k<5, true>;
+  t[0xc7] = fast_shift_k<7, true>;
+  t[0x64] = fast_shift_k<4, false>;
+  t[0x74] = fast_shift_k<5, false>;
+  t[0xc4] = fast_shift_k<7, false>;
   t[0x61] = fast_ldx<4, false>;
   t[0x69] = fast_ldx<2, false>;
   t[0x71] = fast_ldx<1, false>;

@@ -242,7 +242,7 @@ bool Compiler::emit_jcc(size_t pc, const isa::Insn& in) {
     }
     if (p != nullptr) {
       a.raw_end(p);
-      a.j(cc, labels_[target]);
+      a.j(cc, label_at(target));
       return true;
     }
   }
@@ -253,14 +253,14 @@ bool Compiler::emit_jcc(size_t pc, const isa::Insn& in) {
   } else {
     use_imm ? a.cmp(d, in.imm) : a.cmp(d, s);
   }
-  a.j(cc, labels_[target]);
+  a.j(cc, label_at(target));
   return true;
 }
 
 bool Compiler::emit_call(size_t pc, const isa::Insn& in) {
   auto& a = *a_;
   if (in.src == isa::kPseudoCall) {
-    a.call(func_entry_[pc + 1 + in.imm]);
+    a.call(Label(func_entry_[pc + 1 + in.imm]));
     return true;
   }
   if (in.imm == vm::kHelperTailCall) return emit_tail_call(pc);

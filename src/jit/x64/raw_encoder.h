@@ -86,6 +86,19 @@ inline void imul_rr(uint8_t*& p, bool w, int dst, int src) {
   *p++ = static_cast<uint8_t>(0xc0 | ((dst & 7) << 3) | (src & 7));
 }
 
+// shl/shr/sar dst, count (count 1..63): digit 4 = shl, 5 = shr, 7 = sar.
+inline void shift_ri(uint8_t*& p, int digit, bool w, int dst, int count) {
+  rex(p, w, 0, dst);
+  if (count == 1) {
+    *p++ = 0xd1;
+    *p++ = static_cast<uint8_t>(0xc0 | (digit << 3) | (dst & 7));
+    return;
+  }
+  *p++ = 0xc1;
+  *p++ = static_cast<uint8_t>(0xc0 | (digit << 3) | (dst & 7));
+  *p++ = static_cast<uint8_t>(count);
+}
+
 // imul dst, dst, imm (imm8 form when it fits), 64 or 32 bits.
 inline void imul_ri(uint8_t*& p, bool w, int dst, int32_t imm) {
   rex(p, w, dst, dst);

@@ -134,6 +134,22 @@ TEST(RawEncoder, AluRegImmAndImul) {
     }
 }
 
+TEST(RawEncoder, ShiftByConstant) {
+  for (bool w : {false, true})
+    for (int d : kRegs)
+      for (int count : {1, 2, 5, 31, 32, 63}) {
+        if (!w && count > 31) continue;
+        const ax::Gp D = gp(d, w);
+        EXPECT_EQ(with_raw([&](uint8_t*& p) { raw::shift_ri(p, 4, w, d, count); }),
+                  with_asmjit([&](ax::Assembler& a) { a.shl(D, count); }));
+        EXPECT_EQ(with_raw([&](uint8_t*& p) { raw::shift_ri(p, 5, w, d, count); }),
+                  with_asmjit([&](ax::Assembler& a) { a.shr(D, count); }));
+        EXPECT_EQ(with_raw([&](uint8_t*& p) { raw::shift_ri(p, 7, w, d, count); }),
+                  with_asmjit([&](ax::Assembler& a) { a.sar(D, count); }))
+            << "sar w=" << w << " d=" << d << " count=" << count;
+      }
+}
+
 TEST(RawEncoder, MovImmediate) {
   for (int d : kRegs)
     for (int32_t imm : kImms) {
