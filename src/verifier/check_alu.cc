@@ -171,11 +171,18 @@ bool Engine::do_alu(const Insn& insn) {
     return true;
   }
 
-  // Pointer arithmetic.
-  if (!is64) return fail(rd + " 32-bit pointer arithmetic prohibited");
+  // Pointer arithmetic. A subtraction involving pointers gives a number the program may look
+  // at but never dereference (the kernel allows it for privileged programs: allow_ptr_leaks).
+  if (!is64) {
+    if (op == AluOp::kSub) {
+      dst = Reg::scalar(Scalar::unknown_bytes(4));
+      return true;
+    }
+    return fail(rd + " 32-bit pointer arithmetic prohibited");
+  }
   if (dst.is_pointer() && src.is_pointer()) {
-    if (op == AluOp::kSub && dst.type == src.type) {
-      dst = Reg::unknown();  // pointer difference (allowed for privileged programs)
+    if (op == AluOp::kSub) {
+      dst = Reg::unknown();
       return true;
     }
     if (op == AluOp::kAdd) return fail(rd + " pointer += pointer prohibited");
