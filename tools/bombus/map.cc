@@ -85,6 +85,40 @@ Result<Opened> open_selected(Args& args, const store::Store& st) {
   return o;
 }
 
+Result<std::vector<uint8_t>> parse_key(Args& args, const vm::Map& m, bool required) {
+  if (!args.accept("key")) {
+    if (required) return make_error(Errc::kInvalid, "did not find key");
+    return std::vector<uint8_t>{};
+  }
+  return parse_bytes(args, "key", m.spec().key_size);
+}
+
+// How a verb takes its key: none, `key DATA` when given, `key DATA` required, or required
+// unless the map has no key (queues, stacks).
+enum class KeyArg { kNone, kOptional, kRequired, kUnlessKeyless };
+
+// The common start of a map verb: the store, the map the selector names, and its key.
+struct MapCall {
+  store::Store st;
+  Opened o;
+  std::vector<uint8_t> key;
+  vm::Map& map() { return *o.map; }
+  // The key for the map's calls: nullptr when none was given.
+  const void* key_ptr() const { return key.empty() ? nullptr : key.data(); }
+};
+
+Result<MapCall> open_map_call(Args& args, const Globals& g, KeyArg key) {
+  BOMBUS_ASSIGN_OR_RETURN(store::Store st, open_store(g));
+  BOMBUS_ASSIGN_OR_RETURN(Opened o, open_selected(args, st));
+  std::vector<uint8_t> k;
+  if (key != KeyArg::kNone) {
+    bool required =
+        key == KeyArg::kRequired || (key == KeyArg::kUnlessKeyless && o.map->spec().key_size > 0);
+    BOMBUS_ASSIGN_OR_RETURN(k, parse_key(args, *o.map, required));
+  }
+  return MapCall{std::move(st), std::move(o), std::move(k)};
+}
+
 nlohmann::ordered_json hex_list(std::span<const uint8_t> b) {
   nlohmann::ordered_json a = nlohmann::ordered_json::array();
   char buf[8];
@@ -144,11 +178,10 @@ void element_text(const Opened& o, std::span<const uint8_t> key, std::span<const
 }
 
 int map_dump(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  auto o = open_selected(args, *st);
-  if (!o.ok()) return fail(g, o.error());
-  vm::Map& m = *o->map;
+  auto c = open_map_call(args, g, KeyArg::kNone);
+  if (!c.ok()) return fail(g, c.error());
+  const Opened& o = c->o;
+  vm::Map& m = c->map();
   auto t = m.type();
   if (t == platform::MapType::kRingbuf || t == platform::MapType::kUserRingbuf ||
       t == platform::MapType::kQueue || t == platform::MapType::kStack ||
@@ -175,17 +208,17 @@ int map_dump(Args& args, const Globals& g) {
     if (r == -2) continue;  // deleted meanwhile
     ++n;
     if (g.json) {
-      arr.push_back(element_json(*o, key, value));
-    } else if (o->fmt) {
-      formatted.push_back(o->fmt->element(key, value, m.is_percpu() ? m.ncpus() : 0));
+      arr.push_back(element_json(o, key, value));
+    } else if (o.fmt) {
+      formatted.push_back(o.fmt->element(key, value, m.is_percpu() ? m.ncpus() : 0));
     } else {
-      element_text(*o, key, value);
+      element_text(o, key, value);
     }
     if (n > m.spec().max_entries + 1024u) break;  // a map changing under us: stop eventually
   }
   if (g.json) {
     print_json(g, arr);
-  } else if (o->fmt) {
+  } else if (o.fmt) {
     std::cout << formatted.dump(4) << "\n";
   } else {
     std::cout << "Found " << n << " element" << (n == 1 ? "" : "s") << "\n";
@@ -193,65 +226,52 @@ int map_dump(Args& args, const Globals& g) {
   return 0;
 }
 
-Result<std::vector<uint8_t>> parse_key(Args& args, const vm::Map& m, bool required) {
-  if (!args.accept("key")) {
-    if (required) return make_error(Errc::kInvalid, "did not find key");
-    return std::vector<uint8_t>{};
-  }
-  return parse_bytes(args, "key", m.spec().key_size);
-}
-
 int map_lookup(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  auto o = open_selected(args, *st);
-  if (!o.ok()) return fail(g, o.error());
-  vm::Map& m = *o->map;
-  auto key = parse_key(args, m, m.spec().key_size > 0);
-  if (!key.ok()) return fail(g, key.error());
+  auto c = open_map_call(args, g, KeyArg::kUnlessKeyless);
+  if (!c.ok()) return fail(g, c.error());
   if (!args.empty()) return fail(g, "unexpected argument '" + args.peek() + "'");
+  const Opened& o = c->o;
+  vm::Map& m = c->map();
+  const std::vector<uint8_t>& key = c->key;
   std::vector<uint8_t> value(m.user_value_size());
-  long r = m.sys_lookup(key->empty() ? nullptr : key->data(), value.data(), 0);
+  long r = m.sys_lookup(c->key_ptr(), value.data(), 0);
   if (r == -2) {
     if (g.json) {
       print_json(g, nullptr);
     } else {
-      std::cout << "key:\n" << hex_text(*key) << "\n\nNot found\n";
+      std::cout << "key:\n" << hex_text(key) << "\n\nNot found\n";
     }
     return static_cast<unsigned char>(r);
   }
   if (r != 0) return fail_errno(g, "lookup failed", r);
   if (g.json) {
-    print_json(g, element_json(*o, *key, value));
-  } else if (o->fmt) {
-    std::cout << o->fmt->element(*key, value, m.is_percpu() ? m.ncpus() : 0).dump(4) << "\n";
+    print_json(g, element_json(o, key, value));
+  } else if (o.fmt) {
+    std::cout << o.fmt->element(key, value, m.is_percpu() ? m.ncpus() : 0).dump(4) << "\n";
   } else {
-    element_text(*o, *key, value);
+    element_text(o, key, value);
   }
   return 0;
 }
 
 int map_getnext(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  auto o = open_selected(args, *st);
-  if (!o.ok()) return fail(g, o.error());
-  vm::Map& m = *o->map;
-  auto key = parse_key(args, m, false);
-  if (!key.ok()) return fail(g, key.error());
+  auto c = open_map_call(args, g, KeyArg::kOptional);
+  if (!c.ok()) return fail(g, c.error());
+  vm::Map& m = c->map();
+  const std::vector<uint8_t>& key = c->key;
   std::vector<uint8_t> next(m.spec().key_size);
-  long r = m.get_next_key(key->empty() ? nullptr : key->data(), next.data());
+  long r = m.get_next_key(c->key_ptr(), next.data());
   if (r != 0) return fail_errno(g, "can't get next key", r);
   if (g.json) {
     nlohmann::ordered_json j;
-    if (!key->empty()) j["key"] = hex_list(*key);
+    if (!key.empty()) j["key"] = hex_list(key);
     j["next_key"] = hex_list(next);
     print_json(g, j);
   } else {
-    if (key->empty()) {
+    if (key.empty()) {
       std::cout << "key:\nNone\n";
     } else {
-      std::cout << "key:\n" << hex_text(*key) << "\n";
+      std::cout << "key:\n" << hex_text(key) << "\n";
     }
     std::cout << "next key:\n" << hex_text(next) << "\n";
   }
@@ -291,14 +311,10 @@ Result<std::vector<uint8_t>> parse_value(Args& args, const store::Store& st, con
 }
 
 int map_update(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  auto o = open_selected(args, *st);
-  if (!o.ok()) return fail(g, o.error());
-  vm::Map& m = *o->map;
-  auto key = parse_key(args, m, m.spec().key_size > 0);
-  if (!key.ok()) return fail(g, key.error());
-  auto value = parse_value(args, *st, m);
+  auto c = open_map_call(args, g, KeyArg::kUnlessKeyless);
+  if (!c.ok()) return fail(g, c.error());
+  vm::Map& m = c->map();
+  auto value = parse_value(args, c->st, m);
   if (!value.ok()) return fail(g, value.error());
   auto flags = parse_update_flags(args);
   if (!flags.ok()) return fail(g, flags.error());
@@ -310,20 +326,16 @@ int map_update(Args& args, const Globals& g) {
     for (uint32_t c = 0; c < m.ncpus(); ++c)
       std::memcpy(v.data() + c * stride, value->data(), value->size());
   }
-  long r = m.sys_update(key->empty() ? nullptr : key->data(), v.data(), *flags);
+  long r = m.sys_update(c->key_ptr(), v.data(), *flags);
   if (r != 0) return fail_errno(g, "update failed", r);
   if (g.json) print_json(g, nullptr);
   return 0;
 }
 
 int map_delete(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  auto o = open_selected(args, *st);
-  if (!o.ok()) return fail(g, o.error());
-  auto key = parse_key(args, *o->map, true);
-  if (!key.ok()) return fail(g, key.error());
-  long r = o->map->sys_delete(key->data());
+  auto c = open_map_call(args, g, KeyArg::kRequired);
+  if (!c.ok()) return fail(g, c.error());
+  long r = c->map().sys_delete(c->key.data());
   if (r != 0) return fail_errno(g, "delete failed", r);
   if (g.json) print_json(g, nullptr);
   return 0;
@@ -344,11 +356,9 @@ int map_pin(Args& args, const Globals& g) {
 }
 
 int map_freeze(Args& args, const Globals& g) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  auto o = open_selected(args, *st);
-  if (!o.ok()) return fail(g, o.error());
-  long r = o->map->freeze();
+  auto c = open_map_call(args, g, KeyArg::kNone);
+  if (!c.ok()) return fail(g, c.error());
+  long r = c->map().freeze();
   if (r != 0) return fail_errno(g, "failed to freeze map", r);
   if (g.json) print_json(g, nullptr);
   return 0;
@@ -356,13 +366,12 @@ int map_freeze(Args& args, const Globals& g) {
 
 // peek/pop/dequeue (read, optionally removing) and push/enqueue (write) for queues and stacks.
 int map_value_op(Args& args, const Globals& g, bool write, bool remove) {
-  auto st = open_store(g);
-  if (!st.ok()) return fail(g, st.error());
-  auto o = open_selected(args, *st);
-  if (!o.ok()) return fail(g, o.error());
-  vm::Map& m = *o->map;
+  auto c = open_map_call(args, g, KeyArg::kNone);
+  if (!c.ok()) return fail(g, c.error());
+  const Opened& o = c->o;
+  vm::Map& m = c->map();
   if (write) {
-    auto value = parse_value(args, *st, m);
+    auto value = parse_value(args, c->st, m);
     if (!value.ok()) return fail(g, value.error());
     long r = m.sys_update(nullptr, value->data(), 0);
     if (r != 0) return fail_errno(g, "update failed", r);
@@ -375,7 +384,7 @@ int map_value_op(Args& args, const Globals& g, bool write, bool remove) {
   if (r != 0) return fail_errno(g, remove ? "pop failed" : "peek failed", r);
   if (g.json) {
     nlohmann::ordered_json j = {{"value", hex_list(value)}};
-    if (o->fmt) j["formatted"] = o->fmt->element({}, value, 0);
+    if (o.fmt) j["formatted"] = o.fmt->element({}, value, 0);
     print_json(g, j);
   } else {
     std::cout << "value:" << (value.size() > 16 ? "\n" : " ") << hex_text(value) << "\n";
