@@ -145,9 +145,8 @@ TEST(Runtime, SocketFilterStartsAtNetworkHeader) {
 TEST(Runtime, GlobalDataAndTracePrintk) {
   std::vector<std::string> lines;
   ObjectOptions o;
-  // The kernel accepts `ctx->data_end - ctx->data` (pointer difference) for privileged loads;
-  // bombus's verifier does not yet, so this corpus object is loaded unverified.
-  o.verify = false;
+  // Verified (the default): `ctx->data_end - ctx->data` is a pointer difference, which the
+  // kernel and bombus allow privileged programs.
   o.trace = [&](std::string_view s) { lines.emplace_back(s); };
   auto obj = load("global_data", o);
   ASSERT_TRUE(obj);
@@ -175,8 +174,7 @@ TEST(Runtime, GlobalDataAndTracePrintk) {
 
 TEST(Runtime, RingbufEventsReachTheConsumer) {
   ObjectOptions o;
-  o.verify = false;  // see GlobalDataAndTracePrintk
-  auto obj = load("ringbuf", o);
+  auto obj = load("ringbuf", o);  // verified, like GlobalDataAndTracePrintk
   ASSERT_TRUE(obj);
   Program* p = obj->find_program("rb_prog");
   auto pkt = testing::udp4(10, 0, 0, 1);
@@ -243,7 +241,7 @@ TEST(Runtime, SubprogramsAndStats) {
 
 TEST(Runtime, CallbacksRunThroughTheEngine) {
   ObjectOptions o;
-  o.verify = false;  // bombus's verifier does not follow callbacks yet
+  o.verify = false;  // bombus's verifier does not converge on this bpf_loop callback yet
   auto obj = load("callbacks", o);
   ASSERT_TRUE(obj);
   Map* values = obj->find_map("values");
@@ -264,7 +262,7 @@ TEST(Runtime, CallbacksRunThroughTheEngine) {
 
 TEST(Runtime, MapInMapLookupsReachInnerMaps) {
   ObjectOptions o;
-  o.verify = false;  // bombus's verifier does not type inner maps yet
+  o.verify = false;  // verifier_input does not pass the inner map template to the verifier yet
   auto obj = load("map_in_map", o);
   ASSERT_TRUE(obj);
   auto pkt = testing::udp4(10, 0, 0, 1);
