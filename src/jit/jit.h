@@ -20,6 +20,10 @@
 #include "jit/exec_memory.h"
 #include "vm/abi.h"
 
+namespace bombus::vm {
+class Map;
+}
+
 namespace bombus::jit {
 
 struct JitOptions {
@@ -37,6 +41,16 @@ struct JitOptions {
   // tail_call_target must return a `const jit::JitProgram*` for this engine.
   vm::EngineHooks hooks;
   std::string name;  // program name, for error locations
+  // Helper inlining, exact by construction: only where the table entry is the runtime's own
+  // implementation (vm::helper_table()), so a custom table is always called.
+  //  - bpf_map_lookup_elem (1) whose r1 is an lddw constant naming a plain array map listed in
+  //    `maps` becomes a bounds check and an address computation (r0 = values + key * stride,
+  //    or 0 when key >= max_entries), exactly what the array map's lookup() returns;
+  //  - bpf_get_smp_processor_id (8) becomes a load of RunState::cpu.
+  bool inline_helpers = true;
+  // Maps the program's lddw constants may point at (the JIT never dereferences a constant that
+  // is not one of these). Must outlive the compiled program.
+  std::span<vm::Map* const> maps;
 };
 
 // Why a run ended early (reported by JitProgram::run_checked).

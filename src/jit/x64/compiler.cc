@@ -63,7 +63,8 @@ bool Compiler::check_structure() {
   const size_t n = insns_.size();
   if (n == 0) return err(0, "empty program");
   if (n > kMaxInsns) return err(0, "program too large (" + std::to_string(n) + " insns)");
-  std::vector<uint8_t> second_half(n, 0);
+  std::vector<uint8_t>& second_half = second_half_;
+  second_half.assign(n, 0);
   is_target_.assign(n, 0);
   is_func_.assign(n, 0);
   is_func_[0] = 1;

@@ -76,6 +76,9 @@ class Compiler {
   bool emit_atomic(size_t pc, const isa::Insn& in);
   bool emit_jcc(size_t pc, const isa::Insn& in);
   bool emit_call(size_t pc, const isa::Insn& in);
+  // emit_inline.cc
+  bool try_inline_call(size_t pc, const isa::Insn& in);
+  std::optional<uint64_t> r1_constant_at(size_t pc) const;
   bool emit_callx(size_t pc, const isa::Insn& in);
   void emit_after_helper();
   bool emit_tail_call(size_t pc);
@@ -99,6 +102,7 @@ class Compiler {
   std::vector<uint32_t> labels_;      // asmjit label id per insn that is a jump target
   std::vector<uint8_t> is_target_;    // 1: a jump or call lands here
   std::vector<uint32_t> func_entry_;  // label id per insn (valid where is_func_)
+  std::vector<uint8_t> second_half_;  // 1: second slot of an lddw
   std::vector<uint8_t> is_func_;      // 1: main (0) or a bpf-to-bpf callee
   std::vector<uint32_t> offsets_;
   std::vector<Stub> stubs_;

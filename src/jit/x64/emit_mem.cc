@@ -264,6 +264,7 @@ bool Compiler::emit_call(size_t pc, const isa::Insn& in) {
     return true;
   }
   if (in.imm == vm::kHelperTailCall) return emit_tail_call(pc);
+  if (try_inline_call(pc, in)) return true;
   // Helper arguments r1..r5 already sit in rdi rsi rdx rcx r8; the result lands in rax = r0.
   a.mov(ax::rax, reinterpret_cast<uint64_t>(opts_.helpers[in.imm]));
   a.call(ax::rax);
