@@ -7,6 +7,7 @@
 #include "platform/ctx_rewrite.h"
 #include "platform/ctx_structs.h"
 #include "platform/program_types.h"
+#include "runtime/map_btf_fields.h"
 #include "runtime/object_impl.h"
 #include "runtime/verifier_input.h"
 #include "verifier/verifier.h"
@@ -84,6 +85,9 @@ Status create_maps(ObjectImpl& o) {
     s.flags = ls.map_flags;
     s.map_extra = ls.map_extra;
     s.name = ls.name;
+    MapSpecialFields special = map_special_fields(o.spec.btf.get(), ls.btf_value_type_id);
+    s.spin_lock_off = special.spin_lock_off;
+    s.timer_off = special.timer_off;
     // The kernel sizes a perf_event_array with max_entries 0 to the number of CPUs (libbpf).
     vm::MapOptions mo;
     mo.dir = o.opts.map_dir;

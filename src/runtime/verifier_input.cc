@@ -1,6 +1,8 @@
 // Building the verifier's input from an opened object (see verifier_input.h).
 #include "runtime/verifier_input.h"
 
+#include "runtime/map_btf_fields.h"
+
 namespace bombus::runtime {
 
 bool license_is_gpl_compatible(std::string_view l) {
@@ -23,6 +25,9 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
     mi.max_entries = ls.max_entries;
     mi.flags = ls.map_flags;
     mi.name = ls.name;
+    MapSpecialFields special = map_special_fields(o.spec.btf.get(), ls.btf_value_type_id);
+    mi.spin_lock_off = special.spin_lock_off;
+    mi.timer_off = special.timer_off;
     vp.maps.push_back(mi);
   }
   for (const auto& li : ps.line_info) {

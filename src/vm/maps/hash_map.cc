@@ -539,6 +539,7 @@ class HashMap : public Map {
         read_value_locked(value, val_of(i));
       else
         std::memcpy(value, val_of(i), spec_.value_size);
+      zero_special_fields(value);
       return 0;
     }
     return Map::sys_lookup(key, value, flags);

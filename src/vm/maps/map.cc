@@ -369,7 +369,15 @@ long Map::sys_lookup(const void* key, void* value, uint64_t flags) {
     read_value_locked(value, v);
   else
     std::memcpy(value, v, spec_.value_size);
+  zero_special_fields(value);
   return 0;
+}
+
+void Map::zero_special_fields(void* value) const {
+  // The kernel hands values back with bpf_spin_lock and bpf_timer zeroed.
+  auto* d = static_cast<uint8_t*>(value);
+  if (spec_.spin_lock_off >= 0) std::memset(d + spec_.spin_lock_off, 0, 4);
+  if (spec_.timer_off >= 0) std::memset(d + spec_.timer_off, 0, 16);
 }
 
 long Map::sys_update(const void* key, const void* value, uint64_t flags) {

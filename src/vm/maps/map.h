@@ -166,6 +166,8 @@ class Map {
   // The value is deleted or overwritten: frees its bpf_timer (cancelling it), as the kernel's
   // bpf_obj_free_fields does.
   void free_special_fields(void* value);
+  // Zeroes bpf_spin_lock / bpf_timer in a value copied out to user space.
+  void zero_special_fields(void* value) const;
   virtual Status setup() { return {}; }  // per-type init after region creation/attach
 
   MapSpec spec_;
