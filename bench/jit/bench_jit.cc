@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_inline.h"
 #include "jit/jit.h"
 #include "kernel_oracle.h"
 #include "programs.h"
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
         ->Iterations(50)
         ->Unit(benchmark::kNanosecond);
   }
+  register_inline_benchmarks();
   static const auto compile_prog = compile_time_program(1000);
   benchmark::RegisterBenchmark("jit/compile_1000_insns/jit", [](benchmark::State& s) {
     bombus::jit::JitOptions o;
