@@ -95,6 +95,7 @@ class Engine {
   bool step();
   bool do_jump(const isa::Insn& insn);
   bool do_may_goto(const isa::Insn& insn);
+  void widen_spilled_scalars(int callsite);
   bool is_pruned();
   std::vector<uint16_t> precise_masks() const;
   void finish_path();

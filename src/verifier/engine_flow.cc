@@ -259,6 +259,32 @@ bool Engine::do_may_goto(const Insn& insn) {
   return true;
 }
 
+// A callback that keeps changing a number in its caller's stack (a sum, a counter) would make
+// every re-entry of the helper call a new state. Like the kernel's widening of imprecise scalars
+// between loop iterations, a spilled scalar that differs from the previous iteration's (the
+// nearest checkpoint at the call site on this path) becomes unknown. Widening only loses
+// information, so it cannot accept anything unsafe; the next re-entry then matches.
+void Engine::widen_spilled_scalars(int callsite) {
+  const Checkpoint* prev = parent_;
+  while (prev && !(prev->insn == callsite && prev->st.frames.size() == st_.frames.size()))
+    prev = prev->parent;
+  if (!prev) return;
+  for (size_t f = 0; f < st_.frames.size(); ++f) {
+    Frame& cur = st_.frames[f];
+    const Frame& old = prev->st.frames[f];
+    for (size_t i = 0; i < cur.stack.size() && i < old.stack.size(); ++i) {
+      StackSlot& cs = cur.stack[i];
+      const StackSlot& os = old.stack[i];
+      if (cs.spill_size() != 8 || os.spill_size() != 8 || cs.spilled.type != RegType::kScalar ||
+          os.spilled.type != RegType::kScalar)
+        continue;
+      if (os.spilled.var.contains(cs.spilled.var) && cs.spilled.var.contains(os.spilled.var))
+        continue;
+      cs.spilled = Reg::unknown();
+    }
+  }
+}
+
 bool Engine::check_return_value() {
   const Reg& r0 = st_.reg(0);
   int32_t lo = 0, hi = 0;
@@ -327,6 +353,7 @@ bool Engine::do_exit() {
       // Re-enter the helper call: the callback may run again with the state it left behind.
       pc_ = callsite;
       jumped_ = true;
+      widen_spilled_scalars(callsite);
       return true;
     }
     for (int r = 1; r <= 5; ++r) st_.reg(r) = Reg{};

@@ -241,8 +241,7 @@ TEST(Runtime, SubprogramsAndStats) {
 
 TEST(Runtime, CallbacksRunThroughTheEngine) {
   ObjectOptions o;
-  o.verify = false;  // bombus's verifier does not converge on this bpf_loop callback yet
-  auto obj = load("callbacks", o);
+  auto obj = load("callbacks", o);  // verified: the callbacks run inside the verifier too
   ASSERT_TRUE(obj);
   Map* values = obj->find_map("values");
   uint64_t big = 200;
