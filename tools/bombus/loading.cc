@@ -7,12 +7,14 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "base/bytes.h"
 #include "btf/btf.h"
 #include "jit/engine/jit_engine.h"
 #include "platform/program_types.h"
+#include "runtime/engine.h"
 #include "runtime/object_impl.h"
 #include "runtime/verifier_input.h"
 #include "store/prog_tag.h"
@@ -57,6 +59,80 @@ Result<std::unique_ptr<vm::Map>> open_stored_map(const store::Store& st, uint32_
   return vm::Map::open(map_file(st, map_id));
 }
 
+static bool is_prog_array(const vm::Map& m) {
+  return m.type() == platform::MapType::kProgArray;
+}
+
+// The loaded program of a reloaded object (reload_program loads exactly one).
+static Program* loaded_program(Loaded& l) {
+  for (Program& p : l.obj->programs()) {
+    if (p.loaded()) return &p;
+  }
+  return nullptr;
+}
+
+Status bind_tail_calls(const store::Store& st, uint32_t prog_id, Loaded& l,
+                       std::optional<Engine> engine, std::vector<Loaded>& targets) {
+  std::set<uint32_t> seen_progs = {prog_id}, seen_maps;
+  std::vector<const Map*> pending;
+  auto queue_maps = [&](Loaded& ld) {
+    auto maps = ld.obj->maps();
+    for (size_t i = 0; i < maps.size(); ++i) {
+      if (is_prog_array(*maps[i].raw()) && i < ld.map_ids.size() &&
+          seen_maps.insert(ld.map_ids[i]).second)
+        pending.push_back(&maps[i]);
+    }
+  };
+  // Every load registers its programs under this process's own ids, which may equal store ids;
+  // so load everything first and register the store ids last.
+  std::vector<std::pair<uint32_t, Program*>> bind = {{prog_id, loaded_program(l)}};
+  queue_maps(l);
+  while (!pending.empty()) {
+    const Map* m = pending.back();
+    pending.pop_back();
+    vm::Map& raw = *m->raw();
+    for (uint32_t slot = 0; slot < raw.spec().max_entries; ++slot) {
+      uint32_t target = 0;
+      if (raw.sys_lookup(&slot, &target, 0) != 0 || target == 0 ||
+          !seen_progs.insert(target).second)
+        continue;
+      auto t = reload_program(st, target, engine);
+      if (!t.ok()) continue;  // reclaimed meanwhile: the slot falls through, as an empty one
+      targets.push_back(std::move(t).value());
+      bind.emplace_back(target, loaded_program(targets.back()));
+      queue_maps(targets.back());
+    }
+  }
+  for (auto [id, p] : bind) {
+    if (p && p->impl()->image) runtime::register_program_handle(id, p->impl()->image->handle());
+  }
+  return {};
+}
+
+Status store_prog_array_slots(Loaded& l,
+                              const std::vector<std::pair<uint32_t, uint32_t>>& store_ids) {
+  const auto& specs = l.obj->impl()->spec.maps;
+  auto maps = l.obj->maps();
+  for (size_t i = 0; i < specs.size() && i < maps.size(); ++i) {
+    if (specs[i].init_slots.empty() || !is_prog_array(*maps[i].raw())) continue;
+    vm::Map& raw = *maps[i].raw();
+    for (const auto& init : specs[i].init_slots) {
+      uint32_t slot = init.first, runtime_id = 0, store_id = 0;
+      if (raw.sys_lookup(&slot, &runtime_id, 0) != 0 || runtime_id == 0) continue;
+      for (auto [rid, sid] : store_ids) {
+        if (rid == runtime_id) store_id = sid;
+      }
+      long r = store_id ? raw.sys_update(&slot, &store_id, 0) : raw.sys_delete(&slot);
+      if (r != 0) {
+        return make_error(Errc::kIo, "map '" + specs[i].name + "': can't store slot " +
+                                         std::to_string(slot) + " (error " + std::to_string(r) +
+                                         ")");
+      }
+    }
+  }
+  return {};
+}
+
 Result<Loaded> load_object(const store::Store& st, const LoadRequest& req) {
   ObjectOptions opts;
   opts.engine = req.engine;
@@ -87,6 +163,9 @@ Result<Loaded> load_object(const store::Store& st, const LoadRequest& req) {
     }
     o.opts.reuse_map_files.emplace_back(idx, map_file(st, id));
     l.map_ids[idx] = id;
+    // A map from the store keeps its contents: its slots hold store ids already, and this
+    // process's program ids must not overwrite them.
+    o.spec.maps[idx].init_slots.clear();
   }
   const platform::ProgTypeInfo* t = nullptr;
   if (req.type) {

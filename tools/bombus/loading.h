@@ -50,6 +50,19 @@ Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Pr
 // Loads a stored program back (its object from the store, maps bound to the store's files).
 Result<Loaded> reload_program(const store::Store& st, uint32_t prog_id,
                               std::optional<Engine> engine = std::nullopt);
+// Tail calls across processes. Prog-array slots in the store hold store program ids (as the
+// kernel's hold program ids), whichever process wrote them. Before a stored program runs, this
+// loads every stored program that the prog arrays reachable from it name (transitively) into
+// this process and registers each under its store id, so bpf_tail_call() finds it. `targets`
+// keeps those programs alive for the run. Slots changed after this call are not seen.
+Status bind_tail_calls(const store::Store& st, uint32_t prog_id, Loaded& l,
+                       std::optional<Engine> engine, std::vector<Loaded>& targets);
+// After `prog load(all)`: the slots an object filled itself (`.values = { [i] = &prog }`) hold
+// this process's program ids; rewrite them to the store ids of the adopted programs
+// (`store_ids`: runtime program id -> store id). Slots naming programs not loaded are cleared.
+Status store_prog_array_slots(Loaded& l,
+                              const std::vector<std::pair<uint32_t, uint32_t>>& store_ids);
+
 // Opens a stored map in this process.
 Result<std::unique_ptr<vm::Map>> open_stored_map(const store::Store& st, uint32_t map_id);
 

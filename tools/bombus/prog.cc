@@ -166,13 +166,16 @@ int prog_load_common(Args& args, const Globals& g, bool all) {
   }
   if (auto s = adopt_maps(*st, *loaded); !s.ok()) return fail(g, s.error());
   std::vector<std::pair<uint32_t, std::string>> progs;
+  std::vector<std::pair<uint32_t, uint32_t>> store_ids;  // runtime id -> store id
   for (Program& p : loaded->obj->programs()) {
     if (!p.loaded()) continue;
     auto id = adopt_program(*st, *loaded, p, req);
     if (!id.ok()) return fail(g, id.error());
     progs.emplace_back(*id, p.name());
+    store_ids.emplace_back(p.id(), *id);
     if (!all) break;
   }
+  if (auto s = store_prog_array_slots(*loaded, store_ids); !s.ok()) return fail(g, s.error());
   if (progs.empty()) return fail(g, "object file doesn't contain any bpf program");
   if (all) {
     std::error_code ec;
@@ -271,6 +274,9 @@ int prog_run(Args& args, const Globals& g) {
   }
   auto loaded = reload_program(*st, *id, engine);
   if (!loaded.ok()) return fail(g, loaded.error());
+  std::vector<Loaded> tail_targets;
+  if (auto s = bind_tail_calls(*st, *id, *loaded, engine, tail_targets); !s.ok())
+    return fail(g, s.error());
   (void)st->hold(store::Kind::kProg, *id);
   Program& p = loaded->obj->programs()[0];
   Program* prog = nullptr;
