@@ -23,6 +23,7 @@ Status RingBuf::setup() {
   wake_seq_ = reinterpret_cast<uint32_t*>(data() + pg + 64);
   waiters_ = reinterpret_cast<uint32_t*>(data() + pg + 128);
   lock_ = reinterpret_cast<uint32_t*>(data() + pg + 192);
+  drain_busy_ = reinterpret_cast<uint32_t*>(data() + 64);
   ring_ = data() + 2 * pg;
   mask_ = spec_.max_entries - 1;
   return {};

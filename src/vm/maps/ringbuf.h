@@ -41,11 +41,15 @@ class RingBuf : public Map {
   }
   uint64_t size() const { return spec_.max_entries; }
   uint8_t* ring() const { return ring_; }
-  // BPF_MAP_TYPE_USER_RINGBUF: drains records to the program (bpf_user_ringbuf_drain).
+  // BPF_MAP_TYPE_USER_RINGBUF, the program's side (bpf_user_ringbuf_drain): user space produces
+  // with reserve/submit/discard; this hands committed samples in order to cb(data, len), which
+  // returns nonzero to stop after its sample, skips discarded ones, stops at a sample still being
+  // written, and frees each sample after its callback. Returns the samples handed out, or the
+  // kernel's errnos: -EBUSY while another drain runs, -EINVAL for a producer position or sample
+  // length that cannot be right, -E2BIG for a sample larger than the ring.
+  static constexpr long kMaxUserSamples = 128 * 1024;  // BPF_MAX_USER_RINGBUF_SAMPLES
   template <typename F>
-  long drain(F&& cb, uint64_t max_records) {
-    return consume(cb, max_records);
-  }
+  long drain_user(F&& cb);
 
   std::vector<std::span<uint8_t>> value_regions() const override;
   long get_next_key(const void*, void*) override { return -22; }
@@ -66,6 +70,7 @@ class RingBuf : public Map {
   uint32_t* wake_seq_ = nullptr;
   uint32_t* waiters_ = nullptr;
   uint32_t* lock_ = nullptr;
+  uint32_t* drain_busy_ = nullptr;  // on the consumer page
   uint8_t* ring_ = nullptr;
   uint64_t mask_ = 0;
   uint64_t cons_cache_ = 0;  // last consumer position this process's producers saw (a lower bound)
@@ -104,6 +109,46 @@ long RingBuf::consume(F&& cb, uint64_t max_records) {
   }
   cons().store(c, std::memory_order_release);
   return n;
+}
+
+template <typename F>
+long RingBuf::drain_user(F&& cb) {
+  std::atomic_ref<uint32_t> busy(*drain_busy_);
+  uint32_t idle = 0;
+  if (!busy.compare_exchange_strong(idle, 1, std::memory_order_acquire)) return -16;
+  long samples = 0, err = 0;
+  while (samples < kMaxUserSamples) {
+    uint64_t p = prod().load(std::memory_order_acquire);
+    if (p % 8) {
+      err = -22;
+      break;
+    }
+    uint64_t c = cons().load(std::memory_order_acquire);
+    if (c >= p) break;
+    auto* hdr = reinterpret_cast<uint32_t*>(ring_ + (c & mask_));
+    uint32_t len = std::atomic_ref<uint32_t>(*hdr).load(std::memory_order_acquire);
+    uint32_t flags = len & (kBusy | kDiscard), data_len = len & ~(kBusy | kDiscard);
+    uint64_t total = (uint64_t{data_len} + kHdrSize + 7) & ~7ULL;
+    if (total > p - c) {
+      err = -22;
+      break;
+    }
+    if (total > spec_.max_entries) {
+      err = -7;
+      break;
+    }
+    if (flags & kBusy) break;  // not committed yet: nothing more to drain now
+    if (flags & kDiscard) {
+      cons().store(c + total, std::memory_order_release);
+      continue;
+    }
+    long stop = cb(static_cast<void*>(ring_ + (c & mask_) + kHdrSize), data_len);
+    cons().store(c + total, std::memory_order_release);
+    ++samples;
+    if (stop) break;
+  }
+  busy.store(0, std::memory_order_release);
+  return err ? err : samples;
 }
 
 }  // namespace bombus::vm
