@@ -196,8 +196,9 @@ TimerService::~TimerService() {
 }
 
 TimerService& TimerService::global() {
-  static TimerService s;
-  return s;
+  // Never destroyed: maps in other static objects may free their timers during exit.
+  static TimerService* s = new TimerService();
+  return *s;
 }
 
 long TimerService::init(void* timer, Map* map, uint64_t flags) {
