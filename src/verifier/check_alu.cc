@@ -195,6 +195,10 @@ bool Engine::do_alu(const Insn& insn) {
   }
   if (dst.type == RegType::kScalar && op == AluOp::kSub)
     return fail(rd + " tried to subtract pointer from scalar");
+  // The kernel refuses any subtraction from a stack pointer (some JITs cannot handle it); the
+  // compilers add negative constants instead.
+  if (dst.type == RegType::kStack && op == AluOp::kSub)
+    return fail(rd + " subtraction from stack pointer prohibited");
   // ptr +/- scalar, or scalar + ptr.
   Reg ptr = dst.is_pointer() ? dst : src;
   const Reg& off_reg = dst.is_pointer() ? src : dst;

@@ -375,6 +375,21 @@ bool Engine::do_atomic(const Insn& insn) {
   const Reg& d = reg(insn.dst);
   if (d.type == RegType::kCtx || d.is_pkt())
     return fail(fmt("BPF_ATOMIC stores into R%d %s is not allowed", insn.dst, reg_type_name(d)));
+  // Atomics are always alignment-checked (the kernel's strict_alignment_once): every possible
+  // address must be a multiple of the operand size.
+  if (d.type == RegType::kMapValue || d.type == RegType::kMapKey || d.type == RegType::kMem) {
+    const uint64_t low = static_cast<uint64_t>(size - 1);
+    const uint64_t fixed = static_cast<uint64_t>(static_cast<int64_t>(d.off) + insn.off);
+    if (((d.var.var.value + fixed) & low) != 0 || (d.var.var.mask & low) != 0) {
+      const char* what = d.type == RegType::kMapValue ? "value "
+                         : d.type == RegType::kMapKey ? "key "
+                                                      : "";
+      // The kernel prints a constant variable part as a plain number ("off 0+0+3").
+      std::string var = d.var.var.is_const() ? std::to_string(d.var.var.value) : d.var.var.str();
+      return fail(fmt("misaligned %saccess off %s+%d+%d size %d", what, var.c_str(), d.off,
+                      insn.off, size));
+    }
+  }
   // Read then write the location (the read proves it is initialised).
   int load_into = cmpxchg ? 0 : (fetch ? insn.src : -1);
   Reg tmp_src = reg(insn.src);

@@ -188,11 +188,19 @@ bool Engine::do_jump(const Insn& insn) {
       pkt = &a, ok_pair = true;
     else if (b.type == RegType::kPacket && a.type == RegType::kPacketEnd)
       pkt = &b, rel = flip(op), ok_pair = true;
-    else if (a.type == RegType::kPacketMeta && b.type == RegType::kPacket)
+    // Against the packet start, only the untouched data pointer bounds the metadata (the
+    // kernel's reg_is_init_pkt_pointer).
+    auto is_data_start = [](const Reg& r) {
+      return r.type == RegType::kPacket && r.off == 0 && r.var.is_const() &&
+             r.var.const_value() == 0;
+    };
+    if (a.type == RegType::kPacketMeta && is_data_start(b))
       pkt = &a, ok_pair = true;
-    else if (b.type == RegType::kPacketMeta && a.type == RegType::kPacket)
+    else if (b.type == RegType::kPacketMeta && is_data_start(a))
       pkt = &b, rel = flip(op), ok_pair = true;
-    if (ok_pair && pkt->var.smin >= 0 && pkt->var.umax <= 0xffff && pkt->off >= 0) {
+    // An offset past the largest packet proves nothing (MAX_PACKET_OFF).
+    if (ok_pair && pkt->var.smin >= 0 && pkt->var.umax <= 0xffff && pkt->off >= 0 &&
+        pkt->off <= 0xffff) {
       // pkt' <= end proves off bytes; pkt' < end one more (the byte at pkt' itself).
       int32_t r = pkt->off;
       State* in_bounds = nullptr;
