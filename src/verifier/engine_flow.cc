@@ -165,8 +165,13 @@ bool Engine::do_jump(const Insn& insn) {
               (b.is_pointer() && a.type == RegType::kScalar && a.var.is_const() &&
                a.var.const_value() == 0))) {
     const Reg& p = a.is_pointer() ? a : b;
+    // Only some pointer kinds are known non-NULL to the kernel (reg_not_null); comparing ctx,
+    // stack or packet pointers with 0 explores both outcomes there, so it does here.
+    const bool known_not_null = p.type == RegType::kMapValue || p.type == RegType::kMapKey ||
+                                p.type == RegType::kMem || p.type == RegType::kConstMapPtr ||
+                                p.type == RegType::kBtfId;
     if (!p.maybe_null) {
-      decided = op == Cmp::kEq ? 0 : 1;  // a valid pointer is never NULL
+      if (known_not_null) decided = op == Cmp::kEq ? 0 : 1;
     } else {
       State& null_side = op == Cmp::kEq ? taken : fall;
       State& nonnull_side = op == Cmp::kEq ? fall : taken;

@@ -1,6 +1,7 @@
 // Rules the kernel enforces that bombus once let through (each found by the kernel selftests):
 // no subtraction from the stack pointer, metadata bounded only by the untouched data pointer and
-// never by an offset past the largest packet, and aligned atomics.
+// never by an offset past the largest packet, ctx compared with 0 explored both ways, and
+// aligned atomics.
 #include <gtest/gtest.h>
 
 #include "isa/asm.h"
@@ -67,6 +68,13 @@ TEST(KernelRules, OffsetPastTheLargestPacketProvesNothing) {
       "r0 = 0\n"
       "exit\n");
   EXPECT_FALSE(r.accepted);
+}
+
+TEST(KernelRules, CtxComparedWithZeroExploresBothWays) {
+  // The kernel does not treat ctx as known non-NULL, so the "r1 == 0" arm is checked too.
+  Report r = verify_text("if r1 != 0 goto +1\nr0 = r5\nr0 = 2\nexit\n");
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.error, "R5 !read_ok");
 }
 
 TEST(KernelRules, AtomicsMustBeAligned) {
