@@ -380,7 +380,11 @@ bool Engine::do_helper_call(const Insn& insn) {
       if (r0.maybe_null) r0.id = new_id();
       break;
   }
-  if (p->changes_pkt_data()) clear_pkt_pointers();
+  // A tail call made inside a subprogram returns to that subprogram's caller once the target
+  // program finishes, and the target may have changed the packet: the kernel (6.13+) treats
+  // every tail call like a packet-changing helper.
+  constexpr int kTailCall = 12;
+  if (p->changes_pkt_data() || id == kTailCall) clear_pkt_pointers();
   return true;
 }
 
