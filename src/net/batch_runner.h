@@ -2,8 +2,9 @@
 // time into reused frames (no allocation per packet once warm), runs the batch on one or more
 // worker threads (each with its own program instance, so per-CPU state is per thread, as the
 // kernel's per-CPU maps are per CPU), then routes every packet to its verdict's output in the
-// original packet order. Time is taken per batch (the slowest thread's time for the batch), so
-// the ns/packet figure is the program's own cost, not the clock's.
+// original packet order. Time is taken per batch as each worker's CPU time (the slowest
+// worker's, per batch), so the ns/packet figure is the program's own cost — not the clock's,
+// and not time spent waiting for a core on a busy machine.
 #pragma once
 
 #include <cstdint>

@@ -73,6 +73,8 @@ class PcapReader {
   CaptureInfo info_;
   uint64_t count_ = 0;
   uint64_t size_ = 0;
+  bool classic_ = false;      // classic pcap: record offsets are counted, not asked for
+  uint64_t next_offset_ = 0;  // classic: file offset of the next record
   std::optional<Error> failed_;
 };
 

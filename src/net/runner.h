@@ -103,7 +103,9 @@ struct RunnerStats {
   uint64_t packets = 0;
   uint64_t bytes = 0;
   std::array<uint64_t, kNumVerdicts> per_verdict{};
-  uint64_t ns = 0;  // wall time spent in the program (all threads: the slowest thread)
+  // Time spent in the program (all threads: the slowest thread). run_packets: wall time;
+  // run_packets_batched: thread CPU time per batch.
+  uint64_t ns = 0;
   uint64_t count(Verdict v) const { return per_verdict[static_cast<size_t>(v)]; }
   double ns_per_packet() const { return packets ? static_cast<double>(ns) / packets : 0.0; }
   double packets_per_second() const { return ns ? packets * 1e9 / static_cast<double>(ns) : 0.0; }

@@ -191,6 +191,9 @@ int run_pcap(const NetRunArgs& a, Program& prog, net::HookKind kind, const Globa
   o.threads = a.threads;
   o.max_packets = a.count;
   o.min_frame = net::kXdpFrameSize;
+  // 512 frames per worker (~250 KB of packet data) stay in its L2 cache between the copy in
+  // and the program run.
+  o.batch = 512 * static_cast<size_t>(a.threads);
   o.progress = [&](const net::RunnerStats& st, std::pair<uint64_t, uint64_t> pos) {
     progress.update(st.packets, pos.first, pos.second);
   };
