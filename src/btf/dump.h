@@ -2,6 +2,7 @@
 // indented members) and `format c` (a compilable vmlinux.h-style header).
 #pragma once
 
+#include <span>
 #include <string>
 
 #include "btf/btf.h"
@@ -16,5 +17,7 @@ std::string dump_raw(const Btf& btf);
 // forward declarations, types in dependency order).
 void dump_c(const Btf& btf, std::string& out);
 std::string dump_c(const Btf& btf);
+// Only the types `roots` name and what they need (bpftool's `btf dump map|prog` with root types).
+void dump_c(const Btf& btf, std::span<const uint32_t> roots, std::string& out);
 
 }  // namespace bombus::btf

@@ -802,6 +802,21 @@ void dump_c(const Btf& btf, std::string& out) {
       "#endif /* __VMLINUX_H__ */\n");
 }
 
+void dump_c(const Btf& btf, std::span<const uint32_t> roots, std::string& out) {
+  out.append(
+      "#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n"
+      "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n"
+      "#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n"
+      "#endif\n\n");
+  CDumper d(btf, out);
+  for (uint32_t id : roots) {
+    if (id != 0 && id < btf.type_count()) d.dump_type(id);
+  }
+  out.append(
+      "#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n"
+      "#endif /* __VMLINUX_H__ */\n");
+}
+
 std::string dump_c(const Btf& btf) {
   std::string s;
   s.reserve(size_t(btf.type_count()) * 48);

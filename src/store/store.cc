@@ -26,7 +26,15 @@ namespace {
 constexpr const char* kPinMagic = "bombus-pin";
 
 std::string kind_dir(Kind k) {
-  return k == Kind::kProg ? "progs" : "maps";
+  switch (k) {
+    case Kind::kProg:
+      return "progs";
+    case Kind::kMap:
+      return "maps";
+    case Kind::kBtf:
+      return "btfs";
+  }
+  return "maps";
 }
 
 Error io_error(const std::string& what, const std::string& path) {
@@ -52,7 +60,15 @@ std::optional<uint64_t> proc_start_time(long pid) {
 }  // namespace
 
 std::string_view kind_name(Kind k) {
-  return k == Kind::kProg ? "prog" : "map";
+  switch (k) {
+    case Kind::kProg:
+      return "prog";
+    case Kind::kMap:
+      return "map";
+    case Kind::kBtf:
+      return "btf";
+  }
+  return "map";
 }
 
 Lock& Lock::operator=(Lock&& o) noexcept {
@@ -116,7 +132,7 @@ Status write_file(const std::string& path, const void* data, size_t len) {
 
 Result<Store> Store::open(const std::string& root) {
   std::error_code ec;
-  for (const char* sub : {"progs", "maps", "pins", "holders"}) {
+  for (const char* sub : {"progs", "maps", "btfs", "pins", "holders"}) {
     fs::create_directories(fs::path(root) / sub, ec);
     if (ec) {
       return make_error(Errc::kIo, "can't create store directory '" +
@@ -234,7 +250,8 @@ Result<PinRef> Store::read_pin(const std::string& path) {
     return make_error(Errc::kInvalid, "'" + path + "' is not a bombus pin");
   }
   PinRef r;
-  r.kind = j.value("kind", "") == "prog" ? Kind::kProg : Kind::kMap;
+  std::string kind = j.value("kind", "");
+  r.kind = kind == "prog" ? Kind::kProg : kind == "btf" ? Kind::kBtf : Kind::kMap;
   r.id = j.value("id", 0u);
   r.root = j.value("root", "");
   return r;
@@ -318,8 +335,21 @@ void Store::gc() const {
       for (auto& m : (*meta)["map_ids"]) live_maps.insert(m.get<uint32_t>());
     }
   }
+  std::set<uint32_t> live_btfs;
+  auto note_btf = [&](Kind kind, uint32_t id) {
+    auto meta = read_meta(kind, id);
+    if (meta.ok() && meta->contains("btf_id")) live_btfs.insert((*meta)["btf_id"].get<uint32_t>());
+  };
+  for (uint32_t id : list(Kind::kProg)) note_btf(Kind::kProg, id);
   for (uint32_t id : list(Kind::kMap)) {
-    if (live_maps.count(id) == 0 && !alive(Kind::kMap, id)) fs::remove_all(dir(Kind::kMap, id), ec);
+    if (live_maps.count(id) == 0 && !alive(Kind::kMap, id)) {
+      fs::remove_all(dir(Kind::kMap, id), ec);
+      continue;
+    }
+    note_btf(Kind::kMap, id);
+  }
+  for (uint32_t id : list(Kind::kBtf)) {
+    if (live_btfs.count(id) == 0) fs::remove_all(dir(Kind::kBtf, id), ec);
   }
 }
 

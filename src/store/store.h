@@ -16,7 +16,9 @@
 
 namespace bombus::store {
 
-enum class Kind { kProg, kMap };
+// kBtf: a loaded object's BTF (the kernel's BTF objects); it lives while a program or map that
+// names it in "btf_id" lives.
+enum class Kind { kProg, kMap, kBtf };
 std::string_view kind_name(Kind k);
 
 struct PinRef {
@@ -67,7 +69,8 @@ class Store {
   Status hold(Kind kind, uint32_t id) const;
   void release(Kind kind, uint32_t id) const;
 
-  // Reclaims objects no pin, live holder or live program refers to. Caller holds the lock.
+  // Reclaims objects no pin, live holder or live program refers to (BTF: no live program or
+  // map). Caller holds the lock.
   void gc() const;
 
  private:

@@ -7,11 +7,11 @@
 
 namespace bombus::cli {
 
-std::optional<ValueFormatter> ValueFormatter::for_map(const std::string& map_dir,
+std::optional<ValueFormatter> ValueFormatter::for_map(const std::string& btf_file,
                                                       const nlohmann::ordered_json& meta) {
   uint32_t value_type = meta.value("_btf_value_type_id", 0u);
-  if (value_type == 0) return std::nullopt;
-  auto bytes = store::read_file(map_dir + "/btf");
+  if (value_type == 0 || btf_file.empty()) return std::nullopt;
+  auto bytes = store::read_file(btf_file);
   if (!bytes.ok()) return std::nullopt;
   auto parsed = btf::Btf::parse(*bytes);
   if (!parsed.ok()) return std::nullopt;

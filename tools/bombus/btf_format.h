@@ -15,9 +15,9 @@ namespace bombus::cli {
 
 class ValueFormatter {
  public:
-  // The formatter for a stored map (its folder holds "btf"; meta has the type ids), or nullopt
-  // when the map has no BTF value type.
-  static std::optional<ValueFormatter> for_map(const std::string& map_dir,
+  // The formatter for a stored map (`btf_file`: its BTF in the store; meta has the type ids), or
+  // nullopt when the map has no BTF value type.
+  static std::optional<ValueFormatter> for_map(const std::string& btf_file,
                                                const nlohmann::ordered_json& meta);
   ValueFormatter(std::shared_ptr<const btf::Btf> btf, uint32_t key_type, uint32_t value_type)
       : btf_(std::move(btf)), key_type_(key_type), value_type_(value_type) {}

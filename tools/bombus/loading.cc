@@ -192,7 +192,27 @@ Result<Loaded> load_object(const store::Store& st, const LoadRequest& req) {
   return l;
 }
 
+Status adopt_btf(const store::Store& st, Loaded& l) {
+  const auto& spec = l.obj->impl()->spec;
+  if (l.btf_id != 0 || !spec.btf) return {};
+  BOMBUS_ASSIGN_OR_RETURN(uint32_t id, const_cast<store::Store&>(st).create(store::Kind::kBtf));
+  std::vector<uint8_t> raw = spec.btf->encode();
+  BOMBUS_TRY(store::write_file(st.dir(store::Kind::kBtf, id) + "/btf", raw.data(), raw.size()));
+  nlohmann::ordered_json meta = {{"id", id}, {"size", raw.size()}, {"_object", spec.name}};
+  BOMBUS_TRY(st.write_meta(store::Kind::kBtf, id, meta));
+  l.btf_id = id;
+  return {};
+}
+
+std::string map_btf_file(const store::Store& st, uint32_t map_id,
+                         const nlohmann::ordered_json& meta) {
+  if (meta.contains("btf_id"))
+    return st.dir(store::Kind::kBtf, meta["btf_id"].get<uint32_t>()) + "/btf";
+  return "";
+}
+
 Status adopt_maps(const store::Store& st, Loaded& l) {
+  BOMBUS_TRY(adopt_btf(st, l));
   auto maps = l.obj->maps();
   std::error_code ec;
   std::string scratch;
@@ -220,9 +240,8 @@ Status adopt_maps(const store::Store& st, Loaded& l) {
                                    {"frozen", m.raw()->frozen() ? 1 : 0}};
     // The object's BTF goes with the map, so `map dump` can format its keys and values.
     const auto& spec = l.obj->impl()->spec;
-    if (spec.btf && i < spec.maps.size() && spec.maps[i].btf_value_type_id != 0) {
-      std::vector<uint8_t> raw = spec.btf->encode();
-      BOMBUS_TRY(store::write_file(st.dir(store::Kind::kMap, id) + "/btf", raw.data(), raw.size()));
+    if (l.btf_id != 0 && i < spec.maps.size() && spec.maps[i].btf_value_type_id != 0) {
+      meta["btf_id"] = l.btf_id;
       meta["_btf_key_type_id"] = spec.maps[i].btf_key_type_id;
       meta["_btf_value_type_id"] = spec.maps[i].btf_value_type_id;
     }
@@ -246,8 +265,9 @@ std::string prog_tag(const loader::ProgramSpec& spec) {
       store::host_tag_hash());
 }
 
-Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Program& p,
+Result<uint32_t> adopt_program(const store::Store& st, Loaded& l, const Program& p,
                                const LoadRequest& req) {
+  BOMBUS_TRY(adopt_btf(st, l));
   BOMBUS_ASSIGN_OR_RETURN(uint32_t id, const_cast<store::Store&>(st).create(store::Kind::kProg));
   std::string dir = st.dir(store::Kind::kProg, id);
   BOMBUS_TRY(store::write_file(dir + "/object.o", req.bytes.data(), req.bytes.size()));
@@ -278,10 +298,12 @@ Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Pr
                                  {"bytes_jited", jited},
                                  {"bytes_memlock", (xlated + 4095) / 4096 * 4096},
                                  {"map_ids", used},
+                                 {"btf_id", l.btf_id},
                                  {"_prog", p.name()},
                                  {"_section", p.section()},
                                  {"_object", req.object_name},
                                  {"_maps", l.map_ids}};
+  if (l.btf_id == 0) meta.erase("btf_id");
   if (req.type) meta["_type"] = *req.type;
   BOMBUS_TRY(st.write_meta(store::Kind::kProg, id, meta));
   return id;

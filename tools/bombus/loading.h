@@ -30,6 +30,7 @@ struct LoadRequest {
 struct Loaded {
   std::unique_ptr<Object> obj;
   std::vector<uint32_t> map_ids;  // store id per object map index (0 = not in the store yet)
+  uint32_t btf_id = 0;            // the object's BTF in the store (0 = none, or not yet)
 };
 
 // Engine keyword (`engine interp|jit|checked`) -> Engine.
@@ -41,10 +42,17 @@ void register_engines();
 // Opens and loads an object. Maps named in `reuse` are bound to the store's files.
 Result<Loaded> load_object(const store::Store& st, const LoadRequest& req);
 
+// Records the object's BTF in the store (once per load; a no-op without BTF). Caller holds the
+// lock. adopt_maps and adopt_program call it.
+Status adopt_btf(const store::Store& st, Loaded& l);
+// The BTF file a stored map's keys and values are formatted with ("" when it has none).
+std::string map_btf_file(const store::Store& st, uint32_t map_id,
+                         const nlohmann::ordered_json& meta);
+
 // Moves the maps that are not in the store yet into it (ids + metadata). Caller holds the lock.
 Status adopt_maps(const store::Store& st, Loaded& l);
 // Records a loaded program in the store and returns its id. Caller holds the lock.
-Result<uint32_t> adopt_program(const store::Store& st, const Loaded& l, const Program& p,
+Result<uint32_t> adopt_program(const store::Store& st, Loaded& l, const Program& p,
                                const LoadRequest& req);
 
 // Loads a stored program back (its object from the store, maps bound to the store's files).

@@ -81,7 +81,7 @@ Result<Opened> open_selected(Args& args, const store::Store& st) {
   BOMBUS_ASSIGN_OR_RETURN(o.id, select_one(args, st, store::Kind::kMap));
   BOMBUS_ASSIGN_OR_RETURN(o.meta, st.read_meta(store::Kind::kMap, o.id));
   BOMBUS_ASSIGN_OR_RETURN(o.map, open_stored_map(st, o.id));
-  o.fmt = ValueFormatter::for_map(st.dir(store::Kind::kMap, o.id), o.meta);
+  o.fmt = ValueFormatter::for_map(map_btf_file(st, o.id, o.meta), o.meta);
   return o;
 }
 

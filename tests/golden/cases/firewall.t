@@ -8,9 +8,9 @@ blocked_v4
 verdicts
 xdp_fire_rodata
 $ bombus -j prog show pinned pins/fw | sed 's/"tag":"[0-9a-f]*"/"tag":T/; s/"bytes_[a-z]*":[0-9]*/"bytes":N/g'
-{"id":1,"type":"xdp","name":"xdp_firewall","tag":T,"gpl_compatible":true,"loaded_at":X,"uid":X,"bytes":N,"jited":true,"bytes":N,"bytes":N,"map_ids":[2,1,3]}
+{"id":1,"type":"xdp","name":"xdp_firewall","tag":T,"gpl_compatible":true,"loaded_at":X,"uid":X,"bytes":N,"jited":true,"bytes":N,"bytes":N,"map_ids":[2,1,3],"btf_id":1}
 $ bombus -j map show
-[{"id":1,"type":"hash","name":"blocked_v4","flags":0,"bytes_key":4,"bytes_value":8,"max_entries":1024,"bytes_memlock":57344,"frozen":0},{"id":2,"type":"array","name":"verdicts","flags":0,"bytes_key":4,"bytes_value":8,"max_entries":5,"bytes_memlock":8192,"frozen":0},{"id":3,"type":"array","name":"xdp_fire.rodata","flags":1152,"bytes_key":4,"bytes_value":2,"max_entries":1,"bytes_memlock":8192,"frozen":1}]
+[{"id":1,"type":"hash","name":"blocked_v4","flags":0,"bytes_key":4,"bytes_value":8,"max_entries":1024,"bytes_memlock":57344,"frozen":0,"btf_id":1},{"id":2,"type":"array","name":"verdicts","flags":0,"bytes_key":4,"bytes_value":8,"max_entries":5,"bytes_memlock":8192,"frozen":0,"btf_id":1},{"id":3,"type":"array","name":"xdp_fire.rodata","flags":1152,"bytes_key":4,"bytes_value":2,"max_entries":1,"bytes_memlock":8192,"frozen":1,"btf_id":1}]
 $ bombus -j prog run pinned pins/fw data_in http.bin
 {"retval":2,"duration":X}
 $ bombus -j prog run pinned pins/fw data_in telnet.bin engine interp
