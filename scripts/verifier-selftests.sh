@@ -4,7 +4,9 @@
 # running kernel too, then scores agreement. Usage:
 #   scripts/verifier-selftests.sh [BUILD_DIR]      (default build/release)
 # Environment: WORK (scratch dir, default BUILD_DIR/verifier-selftests), JOBS, FILTER (glob on
-# file names, default verifier_*), KERNEL=0 to skip the kernel oracle.
+# file names, default verifier_*), KERNEL=0 to skip the kernel oracle, KERNEL_TSV=FILE to take the
+# kernel's verdicts from an earlier results.tsv instead of loading every program again,
+# STRICT_STACK=1 to keep bombus's default refusal of uninitialised stack reads.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build/release}" && pwd)
@@ -63,4 +65,6 @@ echo "compiled $built of $total files ($((total - built)) failed to compile with
 [ -x "$DRIVER" ] || { echo "build the driver first: ninja -C $BUILD verifier_selftest_driver" >&2; exit 1; }
 args=()
 [ "${KERNEL:-1}" = 0 ] && args+=(--no-kernel)
+[ -n "${KERNEL_TSV:-}" ] && args+=(--kernel-tsv "$KERNEL_TSV")
+[ "${STRICT_STACK:-0}" = 1 ] && args+=(--strict-stack)
 "$DRIVER" "${args[@]}" --tsv results.tsv obj/$FILTER.bpf.o | tee summary.txt
