@@ -630,7 +630,7 @@ bool core_types_match(const Btf& l, uint32_t lid, const Btf& t, uint32_t tid) {
 }
 
 Result<CoreResult> core_calculate(const Btf& local, const CoreRelo& relo, const Btf& target,
-                                  int relo_idx) {
+                                  int relo_idx, const ModuleBtfs& modules) {
   if (!local.valid_id(relo.type_id) || relo.type_id == 0)
     return relo_error(relo_idx, relo, "type id " + std::to_string(relo.type_id) + " out of range");
   if (static_cast<uint32_t>(relo.kind) > kMaxReloKind)
@@ -654,13 +654,28 @@ Result<CoreResult> core_calculate(const Btf& local, const CoreRelo& relo, const 
   Spec cand_spec, best_spec;
   size_t matched = 0;
   std::string why;
-  for (uint32_t cid : target.find_prefix(ess)) {
-    Type ct = target.type(cid);
-    if (!kinds_compat(ct.kind(), lt.kind()) || essential(ct.name()) != ess) continue;
-    int m = spec_match(local_spec, relo.kind, target, cid, cand_spec);
+  // Candidates: the target's types of the same essential name and a compatible kind; only when
+  // there are none, the module BTFs' own types.
+  std::vector<std::pair<const Btf*, uint32_t>> cands;
+  auto add_cands = [&](const Btf& b, uint32_t first_id) {
+    for (uint32_t cid : b.find_prefix(ess)) {
+      if (cid < first_id) continue;
+      Type ct = b.type(cid);
+      if (kinds_compat(ct.kind(), lt.kind()) && essential(ct.name()) == ess)
+        cands.emplace_back(&b, cid);
+    }
+  };
+  add_cands(target, 0);
+  if (cands.empty() && modules) {
+    for (const Btf* m : modules())
+      if (m && m->base() == &target) add_cands(*m, m->start_id());
+  }
+  for (auto [cbtf, cid] : cands) {
+    const Btf& cand_btf = *cbtf;
+    int m = spec_match(local_spec, relo.kind, cand_btf, cid, cand_spec);
     if (m < 0)
       return relo_error(relo_idx, relo,
-                        "error matching candidate " + type_desc(target, cid) + ": too deep");
+                        "error matching candidate " + type_desc(cand_btf, cid) + ": too deep");
     if (m == 0) continue;
     CoreResult cres;
     Calc c = calc_one(relo.kind, local_spec, &cand_spec, cres, why);
@@ -673,8 +688,8 @@ Result<CoreResult> core_calculate(const Btf& local, const CoreRelo& relo, const 
       return relo_error(relo_idx, relo,
                         "field offset ambiguity: " + std::to_string(best_spec.bit_offset / 8) +
                             " != " + std::to_string(cand_spec.bit_offset / 8) + " (" +
-                            type_desc(target, best_spec.root_type_id) + " vs " +
-                            type_desc(target, cid) + ")");
+                            type_desc(*best_spec.btf, best_spec.root_type_id) + " vs " +
+                            type_desc(cand_btf, cid) + ")");
     } else if (cres.poison != out.poison || (!cres.poison && cres.new_val != out.new_val)) {
       return relo_error(
           relo_idx, relo,

@@ -7,8 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "btf/btf.h"
@@ -35,10 +37,15 @@ struct CoreResult {
   std::string target_spec;         // same for the chosen target, or "<not found>"
 };
 
+// Module BTFs split over the target (libbpf's candidate rule): asked for only when the target
+// itself has no candidate of the right name and kind; then each module's own types are searched
+// and candidates from several modules compete as usual (ambiguity is an error).
+using ModuleBtfs = std::function<std::vector<const Btf*>()>;
+
 // Computes the relocation. Errors (bad access string, ambiguous candidates, unsupported kind)
 // carry Location{relo = relo_idx, insn = insn_off / 8}.
 Result<CoreResult> core_calculate(const Btf& local, const CoreRelo& relo, const Btf& target,
-                                  int relo_idx);
+                                  int relo_idx, const ModuleBtfs& modules = {});
 
 // Patches insns[insn_idx] (and the second half of an lddw) with `res`. Poisons when res.poison
 // or when a field size change is unsafe; errors when the instruction does not look as expected.
@@ -51,7 +58,7 @@ Error core_poison_error(const CoreResult& res, int relo_idx, uint32_t insn_idx);
 
 // Both steps for one record (insn index = relo.insn_off / 8 relative to `insns`).
 Result<CoreResult> core_relocate(std::span<isa::Insn> insns, const Btf& local, const CoreRelo& relo,
-                                 const Btf& target, int relo_idx);
+                                 const Btf& target, int relo_idx, const ModuleBtfs& modules = {});
 
 // Length of a name without its "___flavor" suffix ("task_struct___v2" -> 11).
 size_t essential_name_len(std::string_view name);

@@ -129,8 +129,8 @@ Error core_poison_error(const CoreResult& res, int relo_idx, uint32_t insn_idx) 
 }
 
 Result<CoreResult> core_relocate(std::span<isa::Insn> insns, const Btf& local, const CoreRelo& relo,
-                                 const Btf& target, int relo_idx) {
-  BOMBUS_ASSIGN_OR_RETURN(CoreResult res, core_calculate(local, relo, target, relo_idx));
+                                 const Btf& target, int relo_idx, const ModuleBtfs& modules) {
+  BOMBUS_ASSIGN_OR_RETURN(CoreResult res, core_calculate(local, relo, target, relo_idx, modules));
   BOMBUS_TRY(core_apply(insns, relo.insn_off / 8, relo, res, relo_idx));
   return res;
 }

@@ -13,8 +13,9 @@ namespace {
 bool is_ignored_section(std::string_view n) {
   return n.empty() || n.starts_with(".debug") || n.starts_with(".rel") || n.starts_with(".llvm") ||
          n == ".strtab" || n == ".symtab" || n == ".shstrtab" || n == "license" || n == "version" ||
-         n == ".BTF" || n == ".BTF.ext" || n == ".maps" || n == "maps" ||
-         n.starts_with(".eh_frame") || n == ".note.GNU-stack" || n == ".comment";
+         n == ".BTF" || n == ".BTF.ext" || n == ".maps" || n == "maps" || n == ".struct_ops" ||
+         n == ".struct_ops.link" || n.starts_with(".eh_frame") || n == ".note.GNU-stack" ||
+         n == ".comment";
 }
 
 bool is_data_section_name(std::string_view n) {

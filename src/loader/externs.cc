@@ -153,6 +153,7 @@ Status collect_externs(OpenState& st) {
     p.spec.weak = y.bind == elf::kStbWeak;
     p.spec.kconfig = sec_name == ".kconfig";
     p.spec.is_func = btf.kind(*var) == btf::Kind::kFunc;
+    if (!p.spec.kconfig) p.spec.local_type_id = btf.skip_modifiers(btf.type(*var).ref());
     if (p.spec.kconfig) {
       if (p.spec.is_func)
         return make_error(Errc::kInvalid, "extern (kcfg) '" + p.spec.name + "' is a function", at);
@@ -233,20 +234,14 @@ Status collect_externs(OpenState& st) {
         }
         p.spec.resolved = true;
       }
-    } else if (st.opts->ksym_resolver) {
-      if (auto v = st.opts->ksym_resolver(p.spec.name, p.spec.is_func)) {
-        p.spec.ksym_value = *v;
-        p.spec.resolved = true;
-      }
     }
-    if (!p.spec.resolved && !p.spec.weak)
-      return make_error(Errc::kNotFound,
-                        std::string(p.spec.kconfig ? "extern (kcfg) '" : "extern (ksym) '") +
-                            p.spec.name + "': not resolved (strong extern)",
-                        at);
     st.extern_by_sym[p.sym] = static_cast<uint32_t>(st.spec.externs.size());
     st.spec.externs.push_back(p.spec);
   }
+  BOMBUS_TRY(resolve_ksyms(st));
+  for (const ExternSpec& x : st.spec.externs)
+    if (!x.resolved && !x.weak)  // libbpf's wording
+      return make_error(Errc::kNotFound, "extern '" + x.name + "' (strong): not resolved", st.at());
   if (off > 0) {
     MapSpec m;
     m.real_name = ".kconfig";

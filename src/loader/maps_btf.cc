@@ -31,6 +31,25 @@ Result<uint32_t> field_int(const MapsCtx& c, std::string_view map, const btf::Me
   return a.array().nelems;
 }
 
+// map_extra: `int (*name)[N]` (__uint) -> N, or libbpf 1.3's __ulong — `enum { v } name` — ->
+// the single enumerator: ENUM values are s32 sign-extended to 64 bits as libbpf reads them,
+// ENUM64 values taken whole.
+Result<uint64_t> field_long(const MapsCtx& c, std::string_view map, const btf::Member& m) {
+  btf::Type t = c.btf.type(c.btf.skip_modifiers(m.type));
+  if (t.kind() == btf::Kind::kPtr) {
+    BOMBUS_ASSIGN_OR_RETURN(uint32_t v, field_int(c, map, m));
+    return uint64_t{v};
+  }
+  if (!t.is_enum())
+    return c.fail(map, "attr '" + std::string(m.name) + "': expected ENUM or ENUM64, got " +
+                           std::string(btf::kind_name(t.kind())));
+  if (t.vlen() != 1) return c.fail(map, "attr '" + std::string(m.name) + "': invalid __ulong");
+  const uint32_t* w = t.words();
+  if (t.kind() == btf::Kind::kEnum)
+    return static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(w[4])));
+  return static_cast<uint64_t>(w[4]) | (static_cast<uint64_t>(w[5]) << 32);
+}
+
 // `T *name` -> T (id, size).
 Result<std::pair<uint32_t, uint32_t>> field_type(const MapsCtx& c, std::string_view map,
                                                  const btf::Member& m) {
@@ -56,8 +75,10 @@ Status parse_def(const MapsCtx& c, std::string_view map, uint32_t def_type, bool
     btf::Member m = def.member(i);
     std::string_view n = m.name;
     if (m.bit_offset % 8 != 0) return c.fail(map, "attr '" + std::string(n) + "' is a bitfield");
-    if (n == "type" || n == "max_entries" || n == "map_flags" || n == "numa_node" ||
-        n == "map_extra" || n == "pinning" || n == "key_size" || n == "value_size") {
+    if (n == "map_extra") {
+      BOMBUS_ASSIGN_OR_RETURN(out.map_extra, field_long(c, map, m));
+    } else if (n == "type" || n == "max_entries" || n == "map_flags" || n == "numa_node" ||
+               n == "pinning" || n == "key_size" || n == "value_size") {
       BOMBUS_ASSIGN_OR_RETURN(uint32_t v, field_int(c, map, m));
       if (n == "type") {
         out.type = static_cast<MapType>(v);
@@ -67,8 +88,6 @@ Status parse_def(const MapsCtx& c, std::string_view map, uint32_t def_type, bool
         out.map_flags = v;
       } else if (n == "numa_node") {
         out.numa_node = v;
-      } else if (n == "map_extra") {
-        out.map_extra = v;
       } else if (n == "pinning") {
         if (inner) return c.fail(map, "inner map definitions cannot be pinned");
         if (v > 1) return c.fail(map, "invalid pinning value " + std::to_string(v));

@@ -31,13 +31,34 @@ enum class Pinning : uint32_t { kNone = 0, kByName = 1 };
 
 // Where a map came from.
 enum class MapOrigin : uint8_t {
-  kBtf,      // SEC(".maps")
-  kLegacy,   // SEC("maps"), struct bpf_map_def
-  kData,     // .data / .data.*
-  kRodata,   // .rodata / .rodata.*
-  kBss,      // .bss / .bss.*
-  kKconfig,  // .kconfig externs
-  kInner,    // an inner map template (only in MapSpec::inner)
+  kBtf,        // SEC(".maps")
+  kLegacy,     // SEC("maps"), struct bpf_map_def
+  kData,       // .data / .data.*
+  kRodata,     // .rodata / .rodata.*
+  kBss,        // .bss / .bss.*
+  kKconfig,    // .kconfig externs
+  kInner,      // an inner map template (only in MapSpec::inner)
+  kStructOps,  // a SEC(".struct_ops") / SEC(".struct_ops.link") variable
+};
+
+// A struct_ops map (BPF_MAP_TYPE_STRUCT_OPS) described as libbpf describes it: the variable's
+// struct type, the kernel's `struct bpf_struct_ops_<type>` wrapper that is the map value, and
+// the programs its function-pointer members name. MapSpec::initial_data holds the value in the
+// kernel's layout (data members copied from the object, program slots zero: the kernel takes
+// program fds there when the map is updated).
+struct StructOpsSpec {
+  std::string type_name;              // "tcp_congestion_ops"
+  uint32_t local_type_id = 0;         // the struct in the object's BTF
+  uint32_t kernel_type_id = 0;        // struct <type_name> in kernel BTF
+  uint32_t kernel_value_type_id = 0;  // struct bpf_struct_ops_<type_name> (value type)
+  uint32_t data_offset = 0;           // byte offset of its "data" member
+  struct Slot {
+    std::string member;         // "ssthresh"
+    uint32_t member_index = 0;  // in the kernel's struct (the program's expected_attach_type)
+    uint32_t value_offset = 0;  // byte offset of the pointer within the map value
+    std::string program;        // the SEC("struct_ops/...") program it points at
+  };
+  std::vector<Slot> programs;
 };
 
 struct MapSpec {
@@ -52,9 +73,11 @@ struct MapSpec {
   uint32_t numa_node = 0;
   uint64_t map_extra = 0;
   Pinning pinning = Pinning::kNone;
-  uint32_t btf_key_type_id = 0;    // 0 when the key is given as a size only
-  uint32_t btf_value_type_id = 0;  // for global data: the DATASEC id
-  uint32_t btf_var_id = 0;         // the VAR (BTF maps) describing the definition
+  uint32_t btf_key_type_id = 0;            // 0 when the key is given as a size only
+  uint32_t btf_value_type_id = 0;          // for global data: the DATASEC id
+  uint32_t btf_var_id = 0;                 // the VAR (BTF maps) describing the definition
+  uint32_t btf_vmlinux_value_type_id = 0;  // struct_ops: the value type in kernel BTF
+  std::optional<StructOpsSpec> struct_ops;
   std::shared_ptr<MapSpec> inner;  // map-in-map template
   // Initial contents of element 0 for global data maps (.bss: zeros; .kconfig: resolved values).
   std::vector<uint8_t> initial_data;
@@ -102,6 +125,9 @@ struct ProgramSpec {
   std::optional<AttachType> expected_attach_type;
   std::string attach_target;
   uint32_t prog_flags = 0;
+  // struct_ops programs: the kernel struct they implement a member of (expected_attach_type is
+  // then that member's index, as libbpf sets them). 0 otherwise.
+  uint32_t attach_btf_id = 0;
   bool autoload = true;
   bool known_section = true;  // false: the section name matched no convention (type kUnspec)
   std::vector<isa::Insn> insns;
@@ -124,6 +150,11 @@ struct ExternSpec {
   uint32_t kcfg_offset = 0;  // offset in the .kconfig map value
   uint32_t kcfg_size = 0;
   uint64_t ksym_value = 0;  // address (variables) or kfunc id (functions)
+  // .ksyms: the VAR's type in the object's BTF (0 = typeless, `extern const void x __ksym`) or the
+  // FUNC's prototype for kfuncs. Typed variables and kfuncs resolve against kernel BTF.
+  uint32_t local_type_id = 0;
+  uint32_t kernel_btf_id = 0;  // resolved VAR / FUNC id in vmlinux or module BTF (0: none)
+  std::string btf_module;      // module whose BTF holds kernel_btf_id; "" = vmlinux
 };
 
 struct ObjectSpec {
@@ -133,6 +164,10 @@ struct ObjectSpec {
   std::vector<ProgramSpec> programs;
   std::vector<MapSpec> maps;
   std::vector<ExternSpec> externs;
+  // Module BTFs that resolved externs refer to. A typed ksym lddw (src kPseudoBtfId) carries
+  // 1 + the index here in its second imm, and a kfunc call in its off — where libbpf puts the
+  // module BTF fd / fd_array index; 0 means vmlinux.
+  std::vector<std::string> btf_modules;
   std::shared_ptr<const btf::Btf> btf;  // null when the object has no .BTF
   // Sections that hold code but whose name no convention recognises (their programs are still
   // listed, with type kUnspec), and other non-debug sections the loader ignored.
@@ -159,8 +194,20 @@ struct OpenOptions {
   std::optional<uint32_t> kernel_version;
   // LINUX_HAS_SYSCALL_WRAPPER; default: what libbpf computes on this host (syscall_wrapper.h).
   std::optional<bool> has_syscall_wrapper;
-  // .ksyms resolution: name -> address (variables) or kfunc id (functions). Unset = none known.
+  // The platform's symbol table for .ksyms, consulted first: name -> address (variables) or kfunc
+  // id (functions). Names it does not know resolve as libbpf does: typeless variables through
+  // kallsyms_path, typed variables (VAR) and kfuncs (FUNC) through kernel BTF.
   std::function<std::optional<uint64_t>(std::string_view name, bool is_func)> ksym_resolver;
+  // A kallsyms-format symbol table ("ffffffff81000000 T name") for typeless ksyms, e.g.
+  // "/proc/kallsyms" as libbpf reads it. Empty: none.
+  std::string kallsyms_path;
+  // Kernel BTF for typed ksyms, kfuncs and struct_ops (libbpf always uses the running kernel's,
+  // not btf_custom_path); default /sys/kernel/btf/vmlinux. Module BTFs split over it:
+  // /sys/kernel/btf/<module> when kernel_btf is not given and load_module_btfs is set, plus
+  // module_btf_paths. CO-RE looks at modules only when vmlinux has no candidate (libbpf's rule).
+  std::shared_ptr<const btf::Btf> kernel_btf;
+  bool load_module_btfs = true;
+  std::vector<std::string> module_btf_paths;
   // Per-program autoload overrides by program name.
   std::map<std::string, bool, std::less<>> autoload;
   // Skip CO-RE relocation (the program keeps the compiler's offsets).

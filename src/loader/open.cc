@@ -33,6 +33,7 @@ Result<ObjectSpec> run_phases(const elf::ElfFile& elf, std::string name, const O
   detail::OpenState st;
   st.elf = &elf;
   st.opts = &opts;
+  st.kernel = std::make_unique<KernelBtf>(opts);
   st.spec.name = std::move(name);
   BOMBUS_TRY(detail::collect_sections(st));
   BOMBUS_TRY(detail::collect_functions(st));
@@ -43,6 +44,7 @@ Result<ObjectSpec> run_phases(const elf::ElfFile& elf, std::string name, const O
   BOMBUS_TRY(detail::collect_legacy_maps(st));
   BOMBUS_TRY(detail::collect_btf_maps(st));
   BOMBUS_TRY(detail::collect_data_maps(st));
+  BOMBUS_TRY(detail::collect_struct_ops(st));
   BOMBUS_TRY(detail::collect_externs(st));
   BOMBUS_TRY(detail::collect_relocations(st));
   BOMBUS_TRY(detail::apply_core(st));

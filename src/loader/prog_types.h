@@ -142,6 +142,7 @@ inline constexpr uint32_t kProgFlagXdpHasFrags = 1u << 5;  // BPF_F_XDP_HAS_FRAG
 // uapi BPF_F_* map flags the loader sets itself.
 inline constexpr uint32_t kMapFlagRdonlyProg = 1u << 7;  // BPF_F_RDONLY_PROG
 inline constexpr uint32_t kMapFlagMmapable = 1u << 10;   // BPF_F_MMAPABLE
+inline constexpr uint32_t kMapFlagLink = 1u << 13;       // BPF_F_LINK (.struct_ops.link)
 
 // bpftool's names: "xdp", "sched_cls", "tracing", ...; "unspec" for unknown values.
 std::string_view prog_type_name(ProgType t);

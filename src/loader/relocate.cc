@@ -81,10 +81,7 @@ Status collect_relocations(OpenState& st) {
                                 "call to extern '" + sym_name + "' which is not a function", at);
             out.kind = ReloKind::kExternCall;
           } else if (is_lddw) {
-            if (x.is_func)
-              return make_error(Errc::kInvalid,
-                                "address of extern function '" + sym_name + "' is not supported",
-                                at);
+            // A kfunc's address (bpf_ksym_exists()): its FUNC id as a typed ksym, like libbpf.
             out.kind = ReloKind::kExternLd;
           } else {
             return make_error(
@@ -192,7 +189,14 @@ Status apply_data_relocations(OpenState& st) {
             insn[0].src = isa::kPseudoMapIdxValue;
             insn[0].imm = static_cast<int32_t>(*st.kconfig_map);
             insn[1].imm = static_cast<int32_t>(x.kcfg_offset);
-          } else {
+          } else if (x.resolved && x.kernel_btf_id != 0) {  // typed ksym: the kernel's VAR
+            auto slot =
+                std::find(st.spec.btf_modules.begin(), st.spec.btf_modules.end(), x.btf_module) -
+                st.spec.btf_modules.begin();
+            insn[0].src = isa::kPseudoBtfId;
+            insn[0].imm = static_cast<int32_t>(x.kernel_btf_id);
+            insn[1].imm = x.btf_module.empty() ? 0 : static_cast<int32_t>(slot + 1);
+          } else {  // typeless, or an unresolved weak typed ksym: an address (0 if unresolved)
             insn[0].src = 0;
             insn[0].imm = static_cast<int32_t>(static_cast<uint32_t>(x.ksym_value));
             insn[1].imm = static_cast<int32_t>(static_cast<uint32_t>(x.ksym_value >> 32));
@@ -201,9 +205,13 @@ Status apply_data_relocations(OpenState& st) {
         }
         case ReloKind::kExternCall: {
           const ExternSpec& x = st.spec.externs[r.extern_index];
+          auto slot =
+              std::find(st.spec.btf_modules.begin(), st.spec.btf_modules.end(), x.btf_module) -
+              st.spec.btf_modules.begin();
+          // libbpf 1.1: an unresolved (weak) kfunc keeps src 2 with imm 0 and off 0.
           insn[0].src = isa::kPseudoKfuncCall;
-          insn[0].imm = static_cast<int32_t>(x.ksym_value);
-          insn[0].off = 0;
+          insn[0].imm = x.resolved ? static_cast<int32_t>(x.kernel_btf_id) : 0;
+          insn[0].off = x.resolved && !x.btf_module.empty() ? static_cast<int16_t>(slot + 1) : 0;
           break;
         }
       }

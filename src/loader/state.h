@@ -11,6 +11,7 @@
 #include "btf/btf.h"
 #include "btf/btf_ext.h"
 #include "elf/elf_file.h"
+#include "loader/kernel_btf.h"
 #include "loader/object.h"
 
 namespace bombus::loader::detail {
@@ -67,6 +68,7 @@ struct OpenState {
   std::map<uint32_t, uint32_t> data_map_by_sec;  // section index -> map index
   std::optional<uint32_t> kconfig_map;
   std::map<uint32_t, uint32_t> extern_by_sym;  // symbol index -> spec.externs index
+  std::unique_ptr<KernelBtf> kernel;           // vmlinux and module BTF, loaded on first use
 
   Location at(std::string_view section = {}, std::string_view program = {}) const {
     Location l;
@@ -88,12 +90,16 @@ Location relo_location(const OpenState& st, const CodeSection& cs, uint32_t insn
                        std::optional<uint32_t> relo);
 
 // Phases, in order. Each one is tested on its own (tests/unit/loader).
-Status collect_sections(OpenState& st);        // collect.cc: code sections, license, version, BTF
-Status collect_functions(OpenState& st);       // collect.cc: programs and subprograms
-Status collect_btf_maps(OpenState& st);        // maps_btf.cc: SEC(".maps")
-Status collect_legacy_maps(OpenState& st);     // maps_legacy.cc: SEC("maps")
-Status collect_data_maps(OpenState& st);       // data_maps.cc: .data/.rodata/.bss
-Status collect_externs(OpenState& st);         // externs.cc: .kconfig/.ksyms, the .kconfig map
+Status collect_sections(OpenState& st);     // collect.cc: code sections, license, version, BTF
+Status collect_functions(OpenState& st);    // collect.cc: programs and subprograms
+Status collect_btf_maps(OpenState& st);     // maps_btf.cc: SEC(".maps")
+Status collect_legacy_maps(OpenState& st);  // maps_legacy.cc: SEC("maps")
+Status collect_data_maps(OpenState& st);    // data_maps.cc: .data/.rodata/.bss
+Status collect_struct_ops(OpenState& st);   // struct_ops.cc: .struct_ops[.link] maps
+Status collect_externs(OpenState& st);      // externs.cc: .kconfig/.ksyms, the .kconfig map
+// ksyms.cc: resolves the .ksyms externs (platform table, kallsyms, kernel BTF) like libbpf;
+// called by collect_externs, which then reports unresolved strong externs.
+Status resolve_ksyms(OpenState& st);
 Status collect_relocations(OpenState& st);     // relocate.cc: classify every relocation
 Status apply_core(OpenState& st);              // core_relo.cc: CO-RE on section code
 Status apply_data_relocations(OpenState& st);  // relocate.cc: maps, data, externs

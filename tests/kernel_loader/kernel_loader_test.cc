@@ -46,11 +46,17 @@ TEST_P(KernelLoader, InstructionsMatchLibbpf) {
   bpf_object* obj = bpf_object__open_file(path.c_str(), nullptr);
   ASSERT_NE(obj, nullptr) << "libbpf cannot open " << path;
   int err = bpf_object__load(obj);
-  if (err) {
+  // ksyms_typed: libbpf resolves and relocates everything, but this kernel cannot give typed
+  // data ksyms an address (CONFIG_KALLSYMS_ALL is off, so "ldimm64 failed to find the address for
+  // kernel symbol"); libbpf keeps the relocated instructions, so they are compared anyway.
+  const bool relocation_only = err != 0 && GetParam() == "ksyms_typed";
+  if (err && !relocation_only) {
     bpf_object__close(obj);
     GTEST_SKIP() << "libbpf/kernel refused to load " << path << ": " << std::strerror(-err);
   }
-  auto spec = open_object_file(path);
+  OpenOptions opts;
+  opts.kallsyms_path = "/proc/kallsyms";  // libbpf reads it for typeless ksyms
+  auto spec = open_object_file(path, opts);
   ASSERT_TRUE(spec.ok()) << spec.error().format();
 
   std::map<int, std::string> fd_to_map;
@@ -64,6 +70,7 @@ TEST_P(KernelLoader, InstructionsMatchLibbpf) {
     EXPECT_EQ(ours->value_size, bpf_map__value_size(m)) << ours->name;
     EXPECT_EQ(ours->max_entries, bpf_map__max_entries(m)) << ours->name;
     EXPECT_EQ(ours->map_flags, bpf_map__map_flags(m)) << ours->name;
+    EXPECT_EQ(ours->map_extra, bpf_map__map_extra(m)) << ours->name;
     if (ours->origin != MapOrigin::kBtf && ours->btf_value_type_id != 0) {
       // The DATASEC after libbpf's fixup: same id, size and variable offsets.
       EXPECT_EQ(ours->btf_value_type_id, bpf_map__btf_value_type_id(m)) << ours->name;
@@ -96,6 +103,9 @@ TEST_P(KernelLoader, InstructionsMatchLibbpf) {
     const ProgramSpec* ours = spec->find_program(bpf_program__name(p));
     ASSERT_NE(ours, nullptr) << "bombus has no program '" << bpf_program__name(p) << "'";
     EXPECT_EQ(static_cast<uint32_t>(ours->type), bpf_program__type(p)) << ours->name;
+    EXPECT_EQ(ours->expected_attach_type ? static_cast<uint32_t>(*ours->expected_attach_type) : 0,
+              bpf_program__expected_attach_type(p))
+        << ours->name;
     const bpf_insn* li = bpf_program__insns(p);
     size_t n = bpf_program__insn_cnt(p);
     ASSERT_NE(li, nullptr) << ours->name;
@@ -129,7 +139,8 @@ TEST_P(KernelLoader, InstructionsMatchLibbpf) {
 INSTANTIATE_TEST_SUITE_P(Corpus, KernelLoader,
                          ::testing::Values("xdp_fw", "tc_prog", "socket_filter", "subprogs",
                                            "callbacks", "global_data", "kconfig", "map_in_map",
-                                           "prog_array", "ringbuf", "core_read"));
+                                           "prog_array", "ringbuf", "core_read", "ksyms",
+                                           "ksyms_typed", "kfuncs", "arena", "struct_ops"));
 
 }  // namespace
 }  // namespace bombus::loader

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "bombus_progs.h"
+#include "btf/btf.h"
 #include "elf/elf_file.h"
 #include "loader/object.h"
 
@@ -102,7 +103,7 @@ TEST(LoaderErrors, StrongExternsMustResolve) {
   auto k = open_object_file(std::string(progs::kBadDir) + "/strong_kconfig.bpf.o",
                             OpenOptions{.kconfig_extra = "CONFIG_OTHER=y"});
   ASSERT_FALSE(k.ok());
-  expect_has(k.error().format(), "extern (kcfg) 'CONFIG_BOMBUS_NEVER_SET': not resolved");
+  expect_has(k.error().format(), "extern 'CONFIG_BOMBUS_NEVER_SET' (strong): not resolved");
   auto ok = open_object_file(std::string(progs::kBadDir) + "/strong_kconfig.bpf.o",
                              OpenOptions{.kconfig_extra = "CONFIG_BOMBUS_NEVER_SET=77"});
   ASSERT_TRUE(ok.ok()) << ok.error().format();
@@ -112,7 +113,7 @@ TEST(LoaderErrors, StrongExternsMustResolve) {
 
   auto s = open_object_file(std::string(progs::kBadDir) + "/strong_ksym.bpf.o");
   ASSERT_FALSE(s.ok());
-  expect_has(s.error().format(), "extern (ksym) 'bombus_strong_symbol': not resolved");
+  expect_has(s.error().format(), "extern 'bombus_strong_symbol' (strong): not resolved");
   auto u = open_object_file(std::string(progs::kBadDir) + "/uninit_global.bpf.o");
   ASSERT_FALSE(u.ok());
   expect_has(u.error().format(), "extern 'never_defined'");
@@ -125,6 +126,13 @@ TEST(LoaderErrors, KsymsResolveThroughThePlatformTable) {
     if (name == "bpf_rcu_read_lock" && is_func) return 7;
     return std::nullopt;
   };
+  // Names the table does not know resolve against kernel BTF: here one without the unlock kfunc.
+  btf::BtfBuilder kb;
+  kb.add_int("int", 4, btf::kIntSigned);
+  auto kernel = btf::Btf::parse(kb.build());
+  ASSERT_TRUE(kernel.ok());
+  o.kernel_btf = std::make_shared<btf::Btf>(std::move(kernel).value());
+  o.load_module_btfs = false;
   auto r = open_object_file(progs::path("ksyms"), o);
   ASSERT_TRUE(r.ok()) << r.error().format();
   const ProgramSpec& p = r->programs.at(0);
