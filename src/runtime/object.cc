@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "runtime/object_impl.h"
+#include "vm/helpers/timers.h"
 
 namespace bombus {
 
@@ -82,6 +83,9 @@ Object::Object(std::unique_ptr<runtime::ObjectImpl> impl) : impl_(std::move(impl
 
 Object::~Object() {
   if (!impl_) return;
+  // Armed bpf_timers call back into the programs: free them before the programs go.
+  for (auto& m : impl_->vm_maps)
+    if (m && m->spec().timer_off >= 0) vm::TimerService::global().forget_map(m.get());
   for (auto& p : impl_->prog_impls)
     if (p->id) runtime::register_program_handle(p->id, nullptr);
 }

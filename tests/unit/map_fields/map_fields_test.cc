@@ -61,6 +61,25 @@ TEST(MapFields, SpinLockAndTimerFromBtfThroughTheRuntime) {
   vm::TimerService::global().use_real_clock();
 }
 
+TEST(MapFields, ClosingTheObjectFreesItsArmedTimers) {
+  auto& ts = vm::TimerService::global();
+  ts.use_manual_clock(7'000'000);
+  ObjectOptions o;
+  o.verify = false;
+  {
+    auto obj = Object::open_file(MAP_FIELDS_OBJ, o);
+    ASSERT_TRUE(obj.ok() && (*obj)->load().ok());
+    auto pkt = packet();
+    TestRun in;
+    in.data_in = pkt;
+    ASSERT_EQ((*obj)->find_program("arm")->test_run(in)->retval, 2u);
+    EXPECT_EQ(ts.pending(), 1u);
+  }
+  EXPECT_EQ(ts.pending(), 0u);
+  EXPECT_EQ(ts.advance(10'000), 0u);  // nothing left to call into the closed object
+  ts.use_real_clock();
+}
+
 TEST(MapFields, TheKernelEndsWithTheSameValue) {
   bpf_object* ko = bpf_object__open_file(MAP_FIELDS_OBJ, nullptr);
   if (!ko || bpf_object__load(ko)) {
