@@ -81,12 +81,21 @@ Result<std::unique_ptr<ExecMemory>> ExecMemory::map_rw(size_t size) {
     if (mprotect(c.base, c.mapped, PROT_READ | PROT_WRITE) == 0) {
       return std::unique_ptr<ExecMemory>(new ExecMemory(c.base, size, c.mapped));
     }
-    munmap(c.base, c.mapped);  // could not flip it back: give it up and map afresh
+    munmap(c.base, c.mapped + page);  // could not flip it back: give it up and map afresh
   }
-  void* p = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  // One more page, kept PROT_NONE: code mappings then never border each other, so flipping
+  // one between RW and RX changes a whole VMA instead of splitting and re-merging neighbours
+  // (most of mprotect's cost). The guard page is never touched, so it costs no memory.
+  void* p =
+      mmap(nullptr, mapped + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) {
     return make_error(Errc::kNoMem,
                       std::string("jit: mmap of code buffer failed: ") + std::strerror(errno));
+  }
+  if (mprotect(static_cast<uint8_t*>(p) + mapped, page, PROT_NONE) != 0) {
+    munmap(p, mapped + page);
+    return make_error(
+        Errc::kIo, std::string("jit: mprotect of the guard page failed: ") + std::strerror(errno));
   }
   return std::unique_ptr<ExecMemory>(new ExecMemory(p, size, mapped));
 }
@@ -104,7 +113,7 @@ ExecMemory::~ExecMemory() {
   if (base_ == nullptr) return;
   // Only sealed (RX) mappings are cached: a mapping whose fill failed may still be writable.
   if (sealed_ && page_cache().give(base_, mapped_)) return;
-  munmap(base_, mapped_);
+  munmap(base_, mapped_ + page_size());  // with its guard page
 }
 
 }  // namespace bombus::jit
