@@ -1,11 +1,11 @@
 // Lean batch JIT for converted classic filters (see filter_jit.h).
 //
 // Native frame, set up once per batch call (SysV: rdi = first ctx, rsi = stride, rdx = n,
-// rcx = out): callee-saved rbx, rbp, r12-r15 pushed, then 544 bytes: [rsp+0] packets left,
-// [rsp+8] stride, [rsp+16]/[rsp+24] rax/rdx saved around a division, [rsp+32, rsp+544) the
-// 512-byte eBPF stack with rbp (= r10) at its top. r12 walks the contexts, r9 the results.
-// eBPF registers: r0 rax, r1 rdi, r2 rsi, r3 rdx, r4 rcx, r5 r8, r6 rbx, r7 r13, r8 r14,
-// r9 r15, r10 rbp; r10/r11 (x86) are scratch.
+// rcx = out): callee-saved rbx, rbp, r12-r15 pushed, then 544 bytes: [rsp+8] stride,
+// [rsp+16]/[rsp+24] rax/rdx saved around a division, [rsp+32, rsp+544) the 512-byte eBPF
+// stack with rbp (= r10) at its top. r12 walks the contexts, r9 the results up to r10 (their
+// end): the loop keeps its state in registers. eBPF registers: r0 rax, r1 rdi, r2 rsi, r3 rdx,
+// r4 rcx, r5 r8, r6 rbx, r7 r13, r8 r14, r9 r15, r10 rbp; x86 r11 is the only scratch.
 #include "net/filter_jit.h"
 
 #include <asmjit/x86.h>
@@ -29,7 +29,7 @@ using asmjit::Label;
 
 const x86::Gp kReg[isa::kNumRegs] = {x86::rax, x86::rdi, x86::rsi, x86::rdx, x86::rcx, x86::r8,
                                      x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
-constexpr int kFrame = 544, kSlotLeft = 0, kSlotStride = 8, kSlotRax = 16, kSlotRdx = 24;
+constexpr int kFrame = 544, kSlotStride = 8, kSlotRax = 16, kSlotRdx = 24;
 
 struct FirstError : asmjit::ErrorHandler {
   asmjit::Error err = asmjit::kErrorOk;
@@ -116,12 +116,12 @@ class Emitter {
     a_.sub(x86::rsp, kFrame);
     a_.mov(x86::r12, x86::rdi);
     a_.mov(x86::qword_ptr(x86::rsp, kSlotStride), x86::rsi);
-    a_.mov(x86::qword_ptr(x86::rsp, kSlotLeft), x86::rdx);
     a_.mov(x86::r9, x86::rcx);
+    a_.lea(x86::r10, x86::ptr(x86::rcx, x86::rdx, 2));  // end of the results
     a_.lea(x86::rbp, x86::ptr(x86::rsp, kFrame));
     a_.bind(top);
-    a_.cmp(x86::qword_ptr(x86::rsp, kSlotLeft), 0);
-    a_.je(done);
+    a_.cmp(x86::r9, x86::r10);
+    a_.jae(done);
     a_.mov(x86::rdi, x86::r12);
     a_.xor_(x86::eax, x86::eax);
     for (size_t at = 0; at < prog_.size(); ++at) {
@@ -140,7 +140,6 @@ class Emitter {
     a_.mov(x86::dword_ptr(x86::r9), x86::eax);
     a_.add(x86::r9, 4);
     a_.add(x86::r12, x86::qword_ptr(x86::rsp, kSlotStride));
-    a_.dec(x86::qword_ptr(x86::rsp, kSlotLeft));
     a_.jmp(top);
     a_.bind(done);
     a_.add(x86::rsp, kFrame);
@@ -260,7 +259,7 @@ class Emitter {
   // the dividend (truncated to 32 bits in ALU32).
   void divmod(const isa::Insn& i, bool div, bool wide, bool x) {
     const x86::Gp d = w(kReg[i.dst], wide);
-    const x86::Gp r11 = w(x86::r11, wide), r10 = w(x86::r10, wide);
+    const x86::Gp r11 = w(x86::r11, wide);
     if (x)
       a_.mov(r11, w(kReg[i.src], wide));
     else if (wide)
@@ -282,10 +281,10 @@ class Emitter {
     a_.mov(ax, d);
     a_.xor_(x86::edx, x86::edx);
     a_.div(dx, ax, r11);
-    a_.mov(r10, div ? ax : dx);
+    a_.mov(x86::r11, div ? x86::rax : x86::rdx);  // the divisor is no longer needed
     a_.mov(x86::rax, x86::qword_ptr(x86::rsp, kSlotRax));
     a_.mov(x86::rdx, x86::qword_ptr(x86::rsp, kSlotRdx));
-    a_.mov(d, r10);
+    a_.mov(d, r11);
     a_.bind(end);
   }
 
