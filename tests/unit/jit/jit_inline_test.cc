@@ -92,8 +92,7 @@ TEST(JitInline, ArrayLookupMatchesHelper) {
           ASSERT_TRUE(got.ok());
           EXPECT_EQ(*got, *want) << "value_size " << value_size << " key " << key << " inline "
                                  << inline_on << " blind " << blind;
-          if (key < 10) EXPECT_EQ(*got, 1000 + key * 8);
-          if (key >= 10) EXPECT_EQ(*got, 0xdeadu);
+          EXPECT_EQ(*got, key < 10 ? 1000 + key * 8 : 0xdeadu) << "key " << key;
         }
       }
     }

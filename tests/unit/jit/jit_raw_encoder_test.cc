@@ -156,10 +156,11 @@ TEST(RawEncoder, MovImmediate) {
       EXPECT_EQ(
           with_raw([&](uint8_t*& p) { raw::mov_r32_imm(p, d, static_cast<uint32_t>(imm)); }),
           with_asmjit([&](ax::Assembler& a) { a.mov(gp(d, false), static_cast<uint32_t>(imm)); }));
-      if (imm < 0)
+      if (imm < 0) {
         EXPECT_EQ(with_raw([&](uint8_t*& p) { raw::mov_r64_simm(p, d, imm); }),
                   with_asmjit([&](ax::Assembler& a) { a.mov(gp(d, true), int64_t{imm}); }))
             << "d=" << d << " imm=" << imm;
+      }
     }
 }
 
