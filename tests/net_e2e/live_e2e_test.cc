@@ -3,7 +3,9 @@
 // these namespaces, 10.77.0.0/24). bombus runs in M as a user-space XDP bridge over both veth
 // ends: kernel pings from A to B go through it (redirect), a converted tcpdump filter drops
 // ICMP so pings fail, and a rewriting program answers pings to a phantom host (XDP_TX).
-// Every wait is bounded (1 s per ping); the test skips cleanly without root or `ip`.
+// LiveCli runs the same three scenarios through `bombus net run ... dev IFNAME` with the
+// programs of progs/net_cli.bpf.c. Every wait is bounded (1 s per ping); the tests skip cleanly
+// without root or `ip`.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,11 +13,14 @@
 #include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "net/cbpf_to_ebpf.h"
@@ -262,6 +267,87 @@ TEST_F(LiveE2E, PingThroughDropAndRewrite) {
   EXPECT_TRUE(answered) << format_runner_stats(stats_, false);
   EXPECT_GE(stats_.count(Verdict::kTx), 1u);
 }
+
+#if defined(BOMBUS_CLI) && defined(NET_CLI_OBJ)
+// The same three scenarios through the command line: `bombus net run OBJ prog NAME dev m0 dev m1
+// bridge` in namespace M (XDP_PASS frames are bridged to the other interface), stopped with
+// SIGINT, which makes it print its counts and exit 0.
+class LiveCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root (network namespaces, AF_PACKET)";
+    if (sh("command -v ip") != 0) GTEST_SKIP() << "iproute2 'ip' is not installed";
+    if (access(NET_CLI_OBJ, R_OK) != 0) GTEST_SKIP() << NET_CLI_OBJ << " not built";
+    if (!ns_.setup()) GTEST_SKIP() << "cannot create network namespaces/veth here";
+    out_ = "/tmp/bombus-live-cli-" + std::to_string(getpid()) + ".json";
+  }
+  void TearDown() override {
+    stop();
+    ns_.teardown();
+    unlink(out_.c_str());
+  }
+  void start(const std::string& prog) {
+    const std::string m = ns_.m(), m0 = ns_.dev("m0"), m1 = ns_.dev("m1");
+    std::vector<std::string> argv = {"ip",  "netns", "exec",      m,        BOMBUS_CLI, "-j",
+                                     "net", "run",   NET_CLI_OBJ, "prog",   prog,       "dev",
+                                     m0,    "dev",   m1,          "bridge", "duration", "30"};
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) dup2(fd, 1);
+      std::vector<char*> args;
+      for (std::string& a : argv) args.push_back(a.data());
+      args.push_back(nullptr);
+      execvp("ip", args.data());
+      _exit(127);
+    }
+    // Ready when both sockets are open: give it a moment (pings retry anyway).
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  }
+  // Stops the command; returns what it printed (its -j counts), "" when it failed.
+  std::string stop() {
+    if (pid_ <= 0) return "";
+    kill(pid_, SIGINT);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    std::ifstream f(out_);
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    return text;
+  }
+  static uint64_t count(const std::string& json, const std::string& verdict) {
+    const size_t at = json.find("\"" + verdict + "\":");
+    return at == std::string::npos ? 0 : std::stoull(json.substr(at + verdict.size() + 3));
+  }
+
+  Netns ns_;
+  pid_t pid_ = -1;
+  std::string out_;
+};
+
+TEST_F(LiveCli, PassDropAndTxThroughTheCommand) {
+  start("xdp_pass");
+  bool through = false;
+  for (uint16_t i = 1; i <= 3 && !through; ++i) through = ping(ns_.a(), "10.77.0.2", i);
+  std::string st = stop();
+  EXPECT_TRUE(through) << st;
+  EXPECT_GE(count(st, "pass"), 2u) << st;
+
+  start("xdp_drop_icmp");
+  EXPECT_FALSE(ping(ns_.a(), "10.77.0.2", 10, 700));
+  st = stop();
+  EXPECT_GE(count(st, "drop"), 1u) << st;
+
+  start("xdp_pong");
+  bool answered = false;
+  for (uint16_t i = 20; i < 23 && !answered; ++i) answered = ping(ns_.a(), "10.77.0.50", i);
+  EXPECT_TRUE(ping(ns_.a(), "10.77.0.2", 30));
+  st = stop();
+  EXPECT_TRUE(answered) << st;
+  EXPECT_GE(count(st, "tx"), 1u) << st;
+}
+#endif
 
 TEST(Live, OpenErrorsAreClear) {
   auto r = LiveInterface::open("bombus-no-such-if0");
