@@ -237,16 +237,28 @@ bool Engine::do_alu(const Insn& insn) {
                     " pointer and register with unbounded min value is not allowed",
                 "bound the offset first, e.g. 'if (idx >= N) return' or 'idx &= N-1'");
   }
-  if (v.smax == std::numeric_limits<int64_t>::max() || v.umax >= (1ull << 29)) {
-    return fail(std::string("math between ") + reg_type_name(ptr) +
-                    " pointer and register with unbounded max value is not allowed",
-                "bound the offset first, e.g. 'if (idx >= N) return' or 'idx &= N-1'");
-  }
+  // Like the kernel (check_reg_sane_offset), only the minimum is limited here, for the offset and
+  // for the resulting pointer; how far the maximum reaches is checked by every access.
+  auto sane_min = [&](const Scalar& s) {
+    if (s.smin == std::numeric_limits<int64_t>::min())
+      return fail(std::string("math between ") + reg_type_name(ptr) +
+                      " pointer and register with unbounded min value is not allowed",
+                  "bound the offset first, e.g. 'if (idx >= N) return' or 'idx &= N-1'");
+    if (s.smin >= (1ll << 29) || s.smin <= -(1ll << 29)) {
+      char buf[128];
+      std::snprintf(buf, sizeof buf, "value %lld makes %s pointer be out of bounds",
+                    static_cast<long long>(s.smin), reg_type_name(ptr));
+      return fail(buf);
+    }
+    return true;
+  };
+  if (!sane_min(v)) return false;
   if (ptr.type == RegType::kCtx) {
     // Allowed, but any later dereference is refused (the ctx offset must be constant).
   }
   Scalar nv = ptr.var;
   scalar_alu(nv, v, op, false);
+  if (!sane_min(nv)) return false;
   ptr.var = nv;
   if (ptr.is_pkt()) {
     ptr.id = new_id();  // a new variable part: range learned later applies to this identity

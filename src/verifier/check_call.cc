@@ -60,7 +60,8 @@ void Engine::release_ref(uint32_t ref) {
 bool Engine::check_helper_mem(int regno, uint64_t size, bool write, bool zero_ok) {
   const Reg ptr = reg(regno);
   if (zero_ok && size == 0 && is_null_const(ptr)) return true;
-  if (size == 0 && zero_ok) return true;
+  // A zero-sized access through a real pointer still needs the pointer in bounds (the kernel
+  // checks it too); the per-type checks below handle size 0.
   if (size >= (1ull << 29)) return fail(fmt("R%d unbounded memory access", regno));
   const int sz = static_cast<int>(size);
   switch (ptr.type) {

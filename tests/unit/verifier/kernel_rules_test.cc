@@ -77,6 +77,27 @@ TEST(KernelRules, CtxComparedWithZeroExploresBothWays) {
   EXPECT_EQ(r.error, "R5 !read_ok");
 }
 
+TEST(KernelRules, PointerMathLimitsTheMinimumAccessesTheRange) {
+  // fp-512 + a u32: the arithmetic is allowed (only the minimum is limited), a read through the
+  // result is not (the maximum reaches past the stack).
+  const std::string head =
+      "call 7\n"
+      "r0 <<= 32\n"
+      "r0 >>= 32\n"
+      "r1 = r10\n"
+      "r1 += -512\n"
+      "r1 += r0\n";
+  EXPECT_TRUE(verify_text(head + "r0 = 2\nexit\n").accepted);
+  Report r = verify_text(head + "r0 = *(u8 *)(r1 +0)\nr0 = 2\nexit\n");
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.error.rfind("invalid variable-offset read from stack", 0), 0u) << r.error;
+  // An unknown 64-bit offset (minimum unbounded) is refused at the arithmetic.
+  r = verify_text("call 7\nr1 = r10\nr1 += r0\nr0 = 2\nexit\n");
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.error,
+            "math between fp pointer and register with unbounded min value is not allowed");
+}
+
 TEST(KernelRules, AtomicsMustBeAligned) {
   MapInfo m;
   m.type = platform::MapType::kArray;

@@ -3,6 +3,7 @@
 // overrun. A failure prints the program so it can become a tests/data/verifier case.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "../../../fuzz/verifier/program_gen.h"
@@ -18,11 +19,17 @@ uint64_t helper_number(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) {
 }
 
 TEST(Soundness, AcceptedProgramsRunCleanInCheckedInterpreter) {
-  std::mt19937 rng(20261125);
+  // BOMBUS_SOUNDNESS_SEED / BOMBUS_SOUNDNESS_ITERS run other or longer sequences by hand; the
+  // default (one fixed seed, 3,000 programs) is what ctest runs.
+  const char* seed_env = std::getenv("BOMBUS_SOUNDNESS_SEED");
+  const char* iters_env = std::getenv("BOMBUS_SOUNDNESS_ITERS");
+  std::mt19937 rng(seed_env ? static_cast<uint32_t>(std::strtoul(seed_env, nullptr, 10))
+                            : 20261125u);
+  const int iters = iters_env ? std::atoi(iters_env) : 3000;
   std::vector<vm::HelperFn> helpers(vm::kMaxHelperId, nullptr);
   helpers[5] = helpers[7] = helper_number;
   int accepted = 0, rejected = 0;
-  for (int iter = 0; iter < 3000; ++iter) {
+  for (int iter = 0; iter < iters; ++iter) {
     fuzz::ByteSource src([&]() -> uint8_t { return static_cast<uint8_t>(rng()); });
     Program prog;
     prog.type = platform::ProgType::kKprobe;
