@@ -72,7 +72,7 @@ struct JitRunCtx {
   uint64_t fault_insn = 0;     // +24
   uint32_t pkt_fail = 0;       // +32  set by a failed LD_ABS/LD_IND (the run ends with r0 = 0)
   uint32_t pad = 0;
-  uint64_t loops = 0;  // +40  may_goto budget left; the main prologue sets isa::kMaxLoops
+  uint64_t loops = isa::kMaxLoops;  // +40  may_goto budget left (the main prologue resets it)
 };
 
 // Entry point: r1 = ctx, r2 = ctx_len, every other register 0 (like the interpreter).

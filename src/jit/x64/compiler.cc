@@ -96,7 +96,6 @@ bool Compiler::check_structure() {
       case isa::OpKind::MayGoto:
         if (in.src != 0 || in.dst != 0 || in.imm != 0)
           return err(pc, "invalid may_goto imm " + std::to_string(in.imm));
-        has_may_goto_ = true;
         refs.push_back({pc, static_cast<int64_t>(pc) + 1 + in.off, false});
         break;
       case isa::OpKind::Ja:
@@ -168,8 +167,9 @@ void Compiler::emit_main_prologue() {
   emit_push_frame();
   a.mov(ax::r12, ax::rdx);
   a.mov(ax::qword_ptr(ax::r12, kOffSavedRsp), ax::rsp);
-  // One may_goto budget per run (before tail_entry_: a tail call keeps what is left).
-  if (has_may_goto_) a.mov(ax::qword_ptr(ax::r12, kOffLoops), static_cast<int32_t>(isa::kMaxLoops));
+  // One may_goto budget per run (before tail_entry_: a tail call keeps what is left). Set by
+  // every program, not only those with may_goto: a program without it may tail-call one with it.
+  a.mov(ax::qword_ptr(ax::r12, kOffLoops), static_cast<int32_t>(isa::kMaxLoops));
   // r1 = ctx and r2 = ctx_len arrive in rdi/rsi; the other registers start at 0.
   a.xor_(ax::eax, ax::eax);
   a.xor_(ax::edx, ax::edx);

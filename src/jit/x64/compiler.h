@@ -111,7 +111,6 @@ class Compiler {
   asmjit::Label tail_entry_;  // body start for tail calls into this program
   asmjit::Label pkt_fail_;    // a legacy packet load failed: end the run with r0 = 0
   bool bmi2_ = false;
-  bool has_may_goto_ = false;  // the main prologue sets up the loop budget only when needed
   std::optional<std::mt19937_64> rng_;  // blinding only (seeding one costs ~1 us)
 };
 

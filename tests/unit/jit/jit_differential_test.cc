@@ -318,5 +318,39 @@ TEST(JitDifferential, MayGotoMatchesInterpreter) {
   }
 }
 
+const void* g_tail_target = nullptr;
+const void* tail_target(uint64_t, uint64_t) {
+  return g_tail_target;
+}
+
+// A program without may_goto tail-calls one with it: the callee still gets the run's budget.
+TEST(JitDifferential, MayGotoAfterTailCall) {
+  const std::vector<isa::Insn> entry = {test::mov64(2, 0), test::mov64(3, 0), I(0x85, 0, 0, 0, 12),
+                                        test::mov64(0, 77), test::exit_insn()};
+  const std::vector<isa::Insn> callee = {test::mov64(0, 0), I(isa::kOpMayGoto, 0, 0, 2),
+                                         I(0x07, 0, 0, 0, 1), I(0x05, 0, 0, -3), test::exit_insn()};
+  vm::InterpOptions io;
+  io.hooks.tail_call_target = tail_target;
+  auto ia = vm::Interpreter::create(entry, io);
+  auto ib = vm::Interpreter::create(callee, io);
+  ASSERT_TRUE(ia.ok() && ib.ok());
+  g_tail_target = &*ib;
+  auto want = ia->run(nullptr, 0);
+  ASSERT_TRUE(want.ok()) << want.error().format();
+  EXPECT_EQ(*want, isa::kMaxLoops);
+  JitOptions o;
+  o.hooks.tail_call_target = tail_target;
+  auto ja = compile(entry, o);
+  auto jb = compile(callee, o);
+  ASSERT_TRUE(ja.ok() && jb.ok());
+  g_tail_target = jb->get();
+  for (int run = 0; run < 2; ++run) {
+    auto got = (*ja)->run(nullptr, 0);
+    ASSERT_TRUE(got.ok()) << got.error().format();
+    EXPECT_EQ(*got, *want) << "run " << run;
+  }
+  g_tail_target = nullptr;
+}
+
 }  // namespace
 }  // namespace bombus::jit
