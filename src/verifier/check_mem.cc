@@ -195,8 +195,8 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
       if (ptr.off != 0)
         return fail(fmt("dereference of modified ctx ptr R%d off=%d disallowed", regno, ptr.off),
                     "load ctx fields through the original ctx pointer (r1 at entry)");
-      if (write && stored && stored->is_pointer() && prog_.type != platform::ProgType::kSyscall)
-        return fail(rn + " leaks addr into ctx");
+      // Storing a pointer's value into a ctx field is a leak the kernel allows privileged
+      // programs (allow_ptr_leaks); the field only ever holds the number.
       auto res = platform::check_ctx_access(*pinfo_, off, size, write);
       if (!res.ok())
         return fail(res.error.empty() ? fmt("invalid bpf_context access off=%d size=%d", off, size)
@@ -369,9 +369,8 @@ bool Engine::do_atomic(const Insn& insn) {
       return fail(fmt("BPF_ATOMIC uses invalid atomic opcode %02x", op));
   }
   if (cmpxchg && !check_reg_read(0)) return false;
-  if (reg(insn.src).is_pointer())
-    return fail("R" + std::to_string(insn.src) + " leaks addr into mem");
-  if (cmpxchg && reg(0).is_pointer()) return fail("R0 leaks addr into mem");
+  // A pointer operand only contributes its value (a privileged leak the kernel allows); what
+  // is read back is a number.
   const Reg& d = reg(insn.dst);
   if (d.type == RegType::kCtx || d.is_pkt())
     return fail(fmt("BPF_ATOMIC stores into R%d %s is not allowed", insn.dst, reg_type_name(d)));
