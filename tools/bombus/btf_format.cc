@@ -7,6 +7,64 @@
 
 namespace bombus::cli {
 
+namespace {
+
+// json_writer's state: the separator owed before the next item (',' or none) and the depth.
+struct PrettyWriter {
+  std::string out;
+  int depth = 0;
+  char sep = '\0';
+
+  void item_start() {
+    if (sep != '\0') out += sep;
+    sep = ',';
+  }
+  void newline() {
+    out += '\n';
+    out.append(static_cast<size_t>(depth) * 4, ' ');
+  }
+  void begin(char c) {
+    item_start();
+    out += c;
+    ++depth;
+    sep = '\0';
+  }
+  void end(char c) {
+    --depth;
+    if (sep != '\0') newline();
+    out += c;
+    sep = ',';
+  }
+  void write(const nlohmann::ordered_json& j) {
+    if (j.is_object()) {
+      begin('{');
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        item_start();
+        newline();
+        sep = '\0';
+        out += nlohmann::ordered_json(it.key()).dump() + ": ";
+        write(it.value());
+      }
+      end('}');
+    } else if (j.is_array()) {
+      begin('[');
+      for (const auto& v : j) write(v);
+      end(']');
+    } else {
+      item_start();
+      out += j.dump();
+    }
+  }
+};
+
+}  // namespace
+
+std::string bpftool_pretty(const nlohmann::ordered_json& j) {
+  PrettyWriter w;
+  w.write(j);
+  return w.out;
+}
+
 std::optional<ValueFormatter> ValueFormatter::for_map(const std::string& btf_file,
                                                       const nlohmann::ordered_json& meta) {
   uint32_t value_type = meta.value("_btf_value_type_id", 0u);

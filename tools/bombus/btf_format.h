@@ -13,6 +13,11 @@
 
 namespace bombus::cli {
 
+// JSON laid out as bpftool's json_writer lays out pretty output (what `map dump` and `map lookup`
+// print without -j for maps with BTF): 4 spaces per level, "[{" and "},{" joined, no space
+// before ':'.
+std::string bpftool_pretty(const nlohmann::ordered_json& j);
+
 class ValueFormatter {
  public:
   // The formatter for a stored map (`btf_file`: its BTF in the store; meta has the type ids), or

@@ -219,7 +219,7 @@ int map_dump(Args& args, const Globals& g) {
   if (g.json) {
     print_json(g, arr);
   } else if (o.fmt) {
-    std::cout << formatted.dump(4) << "\n";
+    std::cout << bpftool_pretty(formatted) << "\n";
   } else {
     std::cout << "Found " << n << " element" << (n == 1 ? "" : "s") << "\n";
   }
@@ -247,7 +247,7 @@ int map_lookup(Args& args, const Globals& g) {
   if (g.json) {
     print_json(g, element_json(o, key, value));
   } else if (o.fmt) {
-    std::cout << o.fmt->element(key, value, m.is_percpu() ? m.ncpus() : 0).dump(4) << "\n";
+    std::cout << bpftool_pretty(o.fmt->element(key, value, m.is_percpu() ? m.ncpus() : 0)) << "\n";
   } else {
     element_text(o, key, value);
   }

@@ -1,6 +1,7 @@
 // `bombus prog ...`: bpftool's prog noun over the store, plus bombus's own `prog verify`.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -78,6 +79,40 @@ void hex_dump(const std::vector<uint8_t>& d) {
     }
     std::printf("| %s\n", ascii.c_str());
   }
+}
+
+// The exit code bpftool gives for the errno an error code stands for: (unsigned char)-errno.
+int exit_code_of(Errc code) {
+  int e = 0;
+  switch (code) {
+    case Errc::kInvalid:
+      e = EINVAL;
+      break;
+    case Errc::kNotFound:
+      e = ENOENT;
+      break;
+    case Errc::kExists:
+      e = EEXIST;
+      break;
+    case Errc::kTooBig:
+      e = E2BIG;
+      break;
+    case Errc::kNoMem:
+      e = ENOMEM;
+      break;
+    case Errc::kPerm:
+      e = EPERM;
+      break;
+    case Errc::kUnsupported:
+      e = EOPNOTSUPP;
+      break;
+    case Errc::kBusy:
+      e = EBUSY;
+      break;
+    default:
+      return 255;
+  }
+  return static_cast<unsigned char>(-e);
 }
 
 int prog_load_common(Args& args, const Globals& g, bool all) {
@@ -187,7 +222,7 @@ int prog_load_common(Args& args, const Globals& g, bool all) {
   } else if (auto s = st->pin(store::Kind::kProg, progs[0].first, *pin_path); !s.ok()) {
     return fail(g, s.error());
   }
-  if (pinmaps) {
+  if (pinmaps && !loaded->obj->maps().empty()) {
     std::error_code ec;
     fs::create_directories(*pinmaps, ec);
     auto maps = loaded->obj->maps();
@@ -212,6 +247,11 @@ int prog_loadall(Args& args, const Globals& g) {
 }
 
 int prog_run(Args& args, const Globals& g) {
+  // bpftool checks the word count first: PROG and at least one keyword with its argument.
+  if (args.remaining() < 4) {
+    return fail(g,
+                "'run' needs at least 4 arguments, " + std::to_string(args.remaining()) + " found");
+  }
   auto st = open_store(g);
   if (!st.ok()) return fail(g, st.error());
   auto id = select_one(args, *st, store::Kind::kProg);
@@ -290,9 +330,22 @@ int prog_run(Args& args, const Globals& g) {
   in.repeat = static_cast<uint32_t>(repeat);
   in.data_size_out = static_cast<uint32_t>(data_size_out);
   in.ctx_size_out = static_cast<uint32_t>(ctx_size_out);
+  bool syscall = prog->type() == platform::ProgType::kSyscall;
+  // The kernel runs syscall programs once, untimed, and refuses data, a ctx_out buffer (which
+  // bpftool passes whenever ctx_in is given) and a repeat count: so does bombus, with -EINVAL.
+  if (syscall && (data_in || ctx_in || data_out || ctx_out || repeat != 0)) {
+    st->release(store::Kind::kProg, *id);
+    fail(g, "failed to run program: Invalid argument");
+    return exit_code_of(Errc::kInvalid);
+  }
   auto res = prog->test_run(in);
   st->release(store::Kind::kProg, *id);
-  if (!res.ok()) return fail(g, "failed to run program: " + res.error().format());
+  if (!res.ok()) {
+    // bpftool exits with the kernel's -errno; bombus's message says what was wrong.
+    fail(g, "failed to run program: " + res.error().format());
+    return exit_code_of(res.error().code);
+  }
+  uint64_t duration = syscall ? 0 : res->duration_ns;
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   auto emit = [&](const std::optional<std::string>& path, const std::vector<uint8_t>& bytes,
                   const char* key) -> Status {
@@ -312,11 +365,11 @@ int prog_run(Args& args, const Globals& g) {
   if (res->data_truncated) return fail(g, "failed to run program: No space left on device");
   if (g.json) {
     j["retval"] = res->retval;
-    j["duration"] = res->duration_ns;
+    j["duration"] = duration;
     print_json(g, j);
   } else {
     std::printf("Return value: %u, duration%s: %lluns\n", res->retval,
-                repeat > 1 ? " (average)" : "", static_cast<unsigned long long>(res->duration_ns));
+                repeat > 1 ? " (average)" : "", static_cast<unsigned long long>(duration));
   }
   return 0;
 }
