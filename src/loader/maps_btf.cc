@@ -10,6 +10,11 @@ namespace bombus::loader::detail {
 
 namespace {
 
+std::string type_str(MapType t) {
+  std::string_view n = map_type_name(t);
+  return n.empty() ? "type " + std::to_string(static_cast<uint32_t>(t)) : std::string(n);
+}
+
 struct MapsCtx {
   OpenState& st;
   const btf::Btf& btf;
@@ -131,12 +136,11 @@ Status parse_def(const MapsCtx& c, std::string_view map, uint32_t def_type, bool
       if (!has_value_size && out.btf_value_type_id == 0) out.value_size = 4;
       if (target.kind() == btf::Kind::kFuncProto) {
         if (out.type != MapType::kProgArray)
-          return c.fail(map, "'values' of functions needs a prog array, not " +
-                                 std::string(map_type_name(out.type)));
+          return c.fail(map, "'values' of functions needs a prog array, not " + type_str(out.type));
       } else if (target.kind() == btf::Kind::kStruct) {
         if (out.type != MapType::kArrayOfMaps && out.type != MapType::kHashOfMaps)
-          return c.fail(map, "inner map definition needs a map-in-map type, not " +
-                                 std::string(map_type_name(out.type)));
+          return c.fail(map,
+                        "inner map definition needs a map-in-map type, not " + type_str(out.type));
         auto in = std::make_shared<MapSpec>();
         in->name = std::string(map) + ".inner";
         in->real_name = in->name;

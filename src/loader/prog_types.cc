@@ -1,5 +1,5 @@
 // The section-name table (libbpf's SEC() conventions, as documented in libbpf's "Program types
-// and ELF sections" page) and the uapi enum name tables bpftool prints.
+// and ELF sections" page). The uapi enums and their names are in isa/uapi_types.h.
 #include "loader/prog_types.h"
 
 #include <array>
@@ -7,125 +7,6 @@
 namespace bombus::loader {
 
 namespace {
-
-constexpr std::array<std::string_view, 33> kProgTypeNames = {"unspec",
-                                                             "socket_filter",
-                                                             "kprobe",
-                                                             "sched_cls",
-                                                             "sched_act",
-                                                             "tracepoint",
-                                                             "xdp",
-                                                             "perf_event",
-                                                             "cgroup_skb",
-                                                             "cgroup_sock",
-                                                             "lwt_in",
-                                                             "lwt_out",
-                                                             "lwt_xmit",
-                                                             "sock_ops",
-                                                             "sk_skb",
-                                                             "cgroup_device",
-                                                             "sk_msg",
-                                                             "raw_tracepoint",
-                                                             "cgroup_sock_addr",
-                                                             "lwt_seg6local",
-                                                             "lirc_mode2",
-                                                             "sk_reuseport",
-                                                             "flow_dissector",
-                                                             "cgroup_sysctl",
-                                                             "raw_tracepoint_writable",
-                                                             "cgroup_sockopt",
-                                                             "tracing",
-                                                             "struct_ops",
-                                                             "ext",
-                                                             "lsm",
-                                                             "sk_lookup",
-                                                             "syscall",
-                                                             "netfilter"};
-
-constexpr std::array<std::string_view, 49> kAttachTypeNames = {"cgroup_inet_ingress",
-                                                               "cgroup_inet_egress",
-                                                               "cgroup_inet_sock_create",
-                                                               "cgroup_sock_ops",
-                                                               "sk_skb_stream_parser",
-                                                               "sk_skb_stream_verdict",
-                                                               "cgroup_device",
-                                                               "sk_msg_verdict",
-                                                               "cgroup_inet4_bind",
-                                                               "cgroup_inet6_bind",
-                                                               "cgroup_inet4_connect",
-                                                               "cgroup_inet6_connect",
-                                                               "cgroup_inet4_post_bind",
-                                                               "cgroup_inet6_post_bind",
-                                                               "cgroup_udp4_sendmsg",
-                                                               "cgroup_udp6_sendmsg",
-                                                               "lirc_mode2",
-                                                               "flow_dissector",
-                                                               "cgroup_sysctl",
-                                                               "cgroup_udp4_recvmsg",
-                                                               "cgroup_udp6_recvmsg",
-                                                               "cgroup_getsockopt",
-                                                               "cgroup_setsockopt",
-                                                               "trace_raw_tp",
-                                                               "trace_fentry",
-                                                               "trace_fexit",
-                                                               "modify_return",
-                                                               "lsm_mac",
-                                                               "trace_iter",
-                                                               "cgroup_inet4_getpeername",
-                                                               "cgroup_inet6_getpeername",
-                                                               "cgroup_inet4_getsockname",
-                                                               "cgroup_inet6_getsockname",
-                                                               "xdp_devmap",
-                                                               "cgroup_inet_sock_release",
-                                                               "xdp_cpumap",
-                                                               "sk_lookup",
-                                                               "xdp",
-                                                               "sk_skb_verdict",
-                                                               "sk_reuseport_select",
-                                                               "sk_reuseport_select_or_migrate",
-                                                               "perf_event",
-                                                               "trace_kprobe_multi",
-                                                               "lsm_cgroup",
-                                                               "struct_ops",
-                                                               "netfilter",
-                                                               "tcx_ingress",
-                                                               "tcx_egress",
-                                                               "trace_uprobe_multi"};
-
-constexpr std::array<std::string_view, 34> kMapTypeNames = {"unspec",
-                                                            "hash",
-                                                            "array",
-                                                            "prog_array",
-                                                            "perf_event_array",
-                                                            "percpu_hash",
-                                                            "percpu_array",
-                                                            "stack_trace",
-                                                            "cgroup_array",
-                                                            "lru_hash",
-                                                            "lru_percpu_hash",
-                                                            "lpm_trie",
-                                                            "array_of_maps",
-                                                            "hash_of_maps",
-                                                            "devmap",
-                                                            "sockmap",
-                                                            "cpumap",
-                                                            "xskmap",
-                                                            "sockhash",
-                                                            "cgroup_storage",
-                                                            "reuseport_sockarray",
-                                                            "percpu_cgroup_storage",
-                                                            "queue",
-                                                            "stack",
-                                                            "sk_storage",
-                                                            "devmap_hash",
-                                                            "struct_ops",
-                                                            "ringbuf",
-                                                            "inode_storage",
-                                                            "task_storage",
-                                                            "bloom_filter",
-                                                            "user_ringbuf",
-                                                            "cgrp_storage",
-                                                            "arena"};
 
 using P = ProgType;
 using A = AttachType;
@@ -251,35 +132,7 @@ std::optional<std::string_view> match_row(std::string_view prefix, std::string_v
   return std::nullopt;
 }
 
-template <size_t N>
-std::string_view name_of(const std::array<std::string_view, N>& names, uint32_t v,
-                         std::string_view unknown) {
-  return v < N ? names[v] : unknown;
-}
-
 }  // namespace
-
-std::string_view prog_type_name(ProgType t) {
-  return name_of(kProgTypeNames, static_cast<uint32_t>(t), "unknown");
-}
-std::string_view attach_type_name(AttachType t) {
-  return name_of(kAttachTypeNames, static_cast<uint32_t>(t), "unknown");
-}
-std::string_view map_type_name(MapType t) {
-  return name_of(kMapTypeNames, static_cast<uint32_t>(t), "unknown");
-}
-
-std::optional<ProgType> prog_type_from_name(std::string_view name) {
-  for (size_t i = 0; i < kProgTypeNames.size(); ++i)
-    if (kProgTypeNames[i] == name) return static_cast<ProgType>(i);
-  return std::nullopt;
-}
-
-std::optional<MapType> map_type_from_name(std::string_view name) {
-  for (size_t i = 0; i < kMapTypeNames.size(); ++i)
-    if (kMapTypeNames[i] == name) return static_cast<MapType>(i);
-  return std::nullopt;
-}
 
 std::optional<SectionDef> classify_section(std::string_view section_name) {
   bool autoload = true;

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
+#include "platform/uapi.h"
+
 namespace bombus::loader {
 namespace {
 
@@ -102,13 +106,17 @@ TEST(Names, UapiValuesAndBpftoolNames) {
   EXPECT_EQ(static_cast<uint32_t>(MapType::kRingbuf), 27u);
   EXPECT_EQ(prog_type_name(ProgType::kSchedCls), "sched_cls");
   EXPECT_EQ(prog_type_name(ProgType::kTracing), "tracing");
-  EXPECT_EQ(prog_type_name(static_cast<ProgType>(999)), "unknown");
+  EXPECT_EQ(prog_type_name(static_cast<ProgType>(999)), "");
   EXPECT_EQ(attach_type_name(AttachType::kTraceFentry), "trace_fentry");
   EXPECT_EQ(attach_type_name(AttachType::kTcxEgress), "tcx_egress");
   EXPECT_EQ(map_type_name(MapType::kArrayOfMaps), "array_of_maps");
   EXPECT_EQ(prog_type_from_name("sk_msg"), ProgType::kSkMsg);
   EXPECT_EQ(map_type_from_name("lru_hash"), MapType::kLruHash);
-  EXPECT_FALSE(map_type_from_name("nope").has_value());
+  EXPECT_EQ(map_type_from_name("nope"), MapType::kUnspec);
+  EXPECT_EQ(map_type_from_name("arena"), MapType::kArena);
+  // The loader's and platform's types are one type (isa/uapi_types.h).
+  static_assert(std::is_same_v<MapType, platform::MapType>);
+  static_assert(std::is_same_v<ProgType, platform::ProgType>);
   for (uint32_t i = 0; i <= 32; ++i)
     EXPECT_EQ(prog_type_from_name(prog_type_name(static_cast<ProgType>(i))),
               static_cast<ProgType>(i));

@@ -1,0 +1,285 @@
+// The kernel uapi's numbering of program types, attach types and map types (enum
+// bpf_prog_type, bpf_attach_type, bpf_map_type) and bpftool's name for each. The one copy in the
+// tree: the loader (which cannot depend on platform) and platform both use it. Header-only.
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <string_view>
+
+namespace bombus::uapi {
+
+enum class ProgType : uint32_t {
+  kUnspec = 0,
+  kSocketFilter = 1,
+  kKprobe = 2,
+  kSchedCls = 3,
+  kSchedAct = 4,
+  kTracepoint = 5,
+  kXdp = 6,
+  kPerfEvent = 7,
+  kCgroupSkb = 8,
+  kCgroupSock = 9,
+  kLwtIn = 10,
+  kLwtOut = 11,
+  kLwtXmit = 12,
+  kSockOps = 13,
+  kSkSkb = 14,
+  kCgroupDevice = 15,
+  kSkMsg = 16,
+  kRawTracepoint = 17,
+  kCgroupSockAddr = 18,
+  kLwtSeg6local = 19,
+  kLircMode2 = 20,
+  kSkReuseport = 21,
+  kFlowDissector = 22,
+  kCgroupSysctl = 23,
+  kRawTracepointWritable = 24,
+  kCgroupSockopt = 25,
+  kTracing = 26,
+  kStructOps = 27,
+  kExt = 28,
+  kLsm = 29,
+  kSkLookup = 30,
+  kSyscall = 31,
+  kNetfilter = 32,
+};
+
+enum class AttachType : uint32_t {
+  kCgroupInetIngress = 0,
+  kCgroupInetEgress = 1,
+  kCgroupInetSockCreate = 2,
+  kCgroupSockOps = 3,
+  kSkSkbStreamParser = 4,
+  kSkSkbStreamVerdict = 5,
+  kCgroupDevice = 6,
+  kSkMsgVerdict = 7,
+  kCgroupInet4Bind = 8,
+  kCgroupInet6Bind = 9,
+  kCgroupInet4Connect = 10,
+  kCgroupInet6Connect = 11,
+  kCgroupInet4PostBind = 12,
+  kCgroupInet6PostBind = 13,
+  kCgroupUdp4Sendmsg = 14,
+  kCgroupUdp6Sendmsg = 15,
+  kLircMode2 = 16,
+  kFlowDissector = 17,
+  kCgroupSysctl = 18,
+  kCgroupUdp4Recvmsg = 19,
+  kCgroupUdp6Recvmsg = 20,
+  kCgroupGetsockopt = 21,
+  kCgroupSetsockopt = 22,
+  kTraceRawTp = 23,
+  kTraceFentry = 24,
+  kTraceFexit = 25,
+  kModifyReturn = 26,
+  kLsmMac = 27,
+  kTraceIter = 28,
+  kCgroupInet4Getpeername = 29,
+  kCgroupInet6Getpeername = 30,
+  kCgroupInet4Getsockname = 31,
+  kCgroupInet6Getsockname = 32,
+  kXdpDevmap = 33,
+  kCgroupInetSockRelease = 34,
+  kXdpCpumap = 35,
+  kSkLookup = 36,
+  kXdp = 37,
+  kSkSkbVerdict = 38,
+  kSkReuseportSelect = 39,
+  kSkReuseportSelectOrMigrate = 40,
+  kPerfEvent = 41,
+  kTraceKprobeMulti = 42,
+  kLsmCgroup = 43,
+  kStructOps = 44,
+  kNetfilter = 45,
+  kTcxIngress = 46,
+  kTcxEgress = 47,
+  kTraceUprobeMulti = 48,
+};
+
+enum class MapType : uint32_t {
+  kUnspec = 0,
+  kHash = 1,
+  kArray = 2,
+  kProgArray = 3,
+  kPerfEventArray = 4,
+  kPercpuHash = 5,
+  kPercpuArray = 6,
+  kStackTrace = 7,
+  kCgroupArray = 8,
+  kLruHash = 9,
+  kLruPercpuHash = 10,
+  kLpmTrie = 11,
+  kArrayOfMaps = 12,
+  kHashOfMaps = 13,
+  kDevmap = 14,
+  kSockmap = 15,
+  kCpumap = 16,
+  kXskmap = 17,
+  kSockhash = 18,
+  kCgroupStorage = 19,
+  kReuseportSockarray = 20,
+  kPercpuCgroupStorage = 21,
+  kQueue = 22,
+  kStack = 23,
+  kSkStorage = 24,
+  kDevmapHash = 25,
+  kStructOps = 26,
+  kRingbuf = 27,
+  kInodeStorage = 28,
+  kTaskStorage = 29,
+  kBloomFilter = 30,
+  kUserRingbuf = 31,
+  kCgrpStorage = 32,
+  kArena = 33,
+};
+
+inline constexpr std::string_view kProgTypeNames[] = {"unspec",
+                                                      "socket_filter",
+                                                      "kprobe",
+                                                      "sched_cls",
+                                                      "sched_act",
+                                                      "tracepoint",
+                                                      "xdp",
+                                                      "perf_event",
+                                                      "cgroup_skb",
+                                                      "cgroup_sock",
+                                                      "lwt_in",
+                                                      "lwt_out",
+                                                      "lwt_xmit",
+                                                      "sock_ops",
+                                                      "sk_skb",
+                                                      "cgroup_device",
+                                                      "sk_msg",
+                                                      "raw_tracepoint",
+                                                      "cgroup_sock_addr",
+                                                      "lwt_seg6local",
+                                                      "lirc_mode2",
+                                                      "sk_reuseport",
+                                                      "flow_dissector",
+                                                      "cgroup_sysctl",
+                                                      "raw_tracepoint_writable",
+                                                      "cgroup_sockopt",
+                                                      "tracing",
+                                                      "struct_ops",
+                                                      "ext",
+                                                      "lsm",
+                                                      "sk_lookup",
+                                                      "syscall",
+                                                      "netfilter"};
+inline constexpr std::string_view kAttachTypeNames[] = {"cgroup_inet_ingress",
+                                                        "cgroup_inet_egress",
+                                                        "cgroup_inet_sock_create",
+                                                        "cgroup_sock_ops",
+                                                        "sk_skb_stream_parser",
+                                                        "sk_skb_stream_verdict",
+                                                        "cgroup_device",
+                                                        "sk_msg_verdict",
+                                                        "cgroup_inet4_bind",
+                                                        "cgroup_inet6_bind",
+                                                        "cgroup_inet4_connect",
+                                                        "cgroup_inet6_connect",
+                                                        "cgroup_inet4_post_bind",
+                                                        "cgroup_inet6_post_bind",
+                                                        "cgroup_udp4_sendmsg",
+                                                        "cgroup_udp6_sendmsg",
+                                                        "lirc_mode2",
+                                                        "flow_dissector",
+                                                        "cgroup_sysctl",
+                                                        "cgroup_udp4_recvmsg",
+                                                        "cgroup_udp6_recvmsg",
+                                                        "cgroup_getsockopt",
+                                                        "cgroup_setsockopt",
+                                                        "trace_raw_tp",
+                                                        "trace_fentry",
+                                                        "trace_fexit",
+                                                        "modify_return",
+                                                        "lsm_mac",
+                                                        "trace_iter",
+                                                        "cgroup_inet4_getpeername",
+                                                        "cgroup_inet6_getpeername",
+                                                        "cgroup_inet4_getsockname",
+                                                        "cgroup_inet6_getsockname",
+                                                        "xdp_devmap",
+                                                        "cgroup_inet_sock_release",
+                                                        "xdp_cpumap",
+                                                        "sk_lookup",
+                                                        "xdp",
+                                                        "sk_skb_verdict",
+                                                        "sk_reuseport_select",
+                                                        "sk_reuseport_select_or_migrate",
+                                                        "perf_event",
+                                                        "trace_kprobe_multi",
+                                                        "lsm_cgroup",
+                                                        "struct_ops",
+                                                        "netfilter",
+                                                        "tcx_ingress",
+                                                        "tcx_egress",
+                                                        "trace_uprobe_multi"};
+inline constexpr std::string_view kMapTypeNames[] = {"unspec",
+                                                     "hash",
+                                                     "array",
+                                                     "prog_array",
+                                                     "perf_event_array",
+                                                     "percpu_hash",
+                                                     "percpu_array",
+                                                     "stack_trace",
+                                                     "cgroup_array",
+                                                     "lru_hash",
+                                                     "lru_percpu_hash",
+                                                     "lpm_trie",
+                                                     "array_of_maps",
+                                                     "hash_of_maps",
+                                                     "devmap",
+                                                     "sockmap",
+                                                     "cpumap",
+                                                     "xskmap",
+                                                     "sockhash",
+                                                     "cgroup_storage",
+                                                     "reuseport_sockarray",
+                                                     "percpu_cgroup_storage",
+                                                     "queue",
+                                                     "stack",
+                                                     "sk_storage",
+                                                     "devmap_hash",
+                                                     "struct_ops",
+                                                     "ringbuf",
+                                                     "inode_storage",
+                                                     "task_storage",
+                                                     "bloom_filter",
+                                                     "user_ringbuf",
+                                                     "cgrp_storage",
+                                                     "arena"};
+
+namespace detail {
+template <size_t N>
+constexpr std::string_view name_at(const std::string_view (&names)[N], uint32_t i) {
+  return i < N ? names[i] : std::string_view{};
+}
+template <typename E, size_t N>
+constexpr E value_of(const std::string_view (&names)[N], std::string_view name) {
+  for (uint32_t i = 1; i < N; ++i)
+    if (names[i] == name) return static_cast<E>(i);
+  return static_cast<E>(0);
+}
+}  // namespace detail
+
+// bpftool's spelling ("xdp", "sched_cls", "hash", "percpu_array", ...); "" when unknown.
+constexpr std::string_view prog_type_name(ProgType t) {
+  return detail::name_at(kProgTypeNames, static_cast<uint32_t>(t));
+}
+constexpr std::string_view attach_type_name(AttachType t) {
+  return detail::name_at(kAttachTypeNames, static_cast<uint32_t>(t));
+}
+constexpr std::string_view map_type_name(MapType t) {
+  return detail::name_at(kMapTypeNames, static_cast<uint32_t>(t));
+}
+// Inverses of the above for program and map types; kUnspec when unknown.
+constexpr ProgType prog_type_from_name(std::string_view name) {
+  return detail::value_of<ProgType>(kProgTypeNames, name);
+}
+constexpr MapType map_type_from_name(std::string_view name) {
+  return detail::value_of<MapType>(kMapTypeNames, name);
+}
+
+}  // namespace bombus::uapi
