@@ -106,6 +106,9 @@ bool Engine::check_helper_mem(int regno, uint64_t size, bool write, bool zero_ok
   return fail(fmt("R%d type=%s expected=%s", regno, reg_type_name(ptr), kMemTypes));
 }
 
+// The lock identity of a map value that has no id (a global's value, reached through lddw).
+constexpr uint32_t kLockNoId = 0xffffffff;
+
 bool Engine::setup_callback(int target, int kind, const Reg args[5], bool async) {
   if (target < 0 || target >= static_cast<int>(prog_.insns.size()) || cfg_.subprog_of[target] < 0 ||
       cfg_.subprog_starts[cfg_.subprog_of[target]] != static_cast<uint32_t>(target))
@@ -263,12 +266,13 @@ bool Engine::do_helper_call(const Insn& insn) {
         if (lock) {
           if (id == kHelperSpinLock) {
             if (st_.lock_id) return fail("Locking two bpf_spin_locks are not allowed");
-            st_.lock_id = r.id ? r.id : 1;
+            st_.lock_id = r.id ? r.id : kLockNoId;
             st_.lock_map = r.map;
             st_.lock_off = at_off;
           } else {
             if (!st_.lock_id) return fail("bpf_spin_unlock without taking a lock");
-            if (st_.lock_map != r.map || st_.lock_off != at_off)
+            if (st_.lock_map != r.map || st_.lock_off != at_off ||
+                st_.lock_id != (r.id ? r.id : kLockNoId))
               return fail("bpf_spin_unlock of different lock");
             st_.lock_id = 0;
             st_.lock_map = -1;

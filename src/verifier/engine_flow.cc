@@ -77,8 +77,11 @@ void Engine::mark_ptr_or_null(uint32_t id, bool is_null) {
       r = Reg::constant(0);
     } else {
       r.maybe_null = false;
-      // Packet-range sharing needs the id; other pointers no longer do.
-      if (!r.is_pkt() && r.ref_obj_id == 0) r.id = 0;
+      // Packet-range sharing needs the id, and so does telling one map value's spin lock from
+      // another's (the kernel's reg_may_point_to_spin_lock); other pointers no longer do.
+      const MapInfo* m = r.type == RegType::kMapValue ? map_of(r) : nullptr;
+      const bool may_lock = m && m->spin_lock_off >= 0;
+      if (!r.is_pkt() && r.ref_obj_id == 0 && !may_lock) r.id = 0;
     }
   });
   if (is_null) {

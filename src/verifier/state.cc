@@ -101,7 +101,8 @@ bool state_subsumes(const State& o, const State& c, const std::vector<uint16_t>*
   }
   for (size_t i = 0; i < o.refs.size(); ++i)
     if (!ids.check(o.refs[i].id, c.refs[i].id)) return false;
-  return true;
+  // The held lock must be the same object up to the id mapping the registers established.
+  return ids.check(o.lock_id, c.lock_id);
 }
 
 bool state_equal(const State& a, const State& b, const std::vector<uint16_t>* precise) {

@@ -98,6 +98,45 @@ TEST(KernelRules, PointerMathLimitsTheMinimumAccessesTheRange) {
             "math between fp pointer and register with unbounded min value is not allowed");
 }
 
+TEST(KernelRules, SpinUnlockMustNameTheLockedValue) {
+  MapInfo m;
+  m.type = platform::MapType::kArray;
+  m.key_size = 4;
+  m.value_size = 8;
+  m.max_entries = 1;
+  m.spin_lock_off = 0;
+  // Two lookups of the same map: locking one value and unlocking the other is refused.
+  auto prog = [](const char* unlock_reg) {
+    return std::string(
+               "*(u32 *)(r10 -4) = 0\n"
+               "r1 = map[idx:0]\n"
+               "r2 = r10\n"
+               "r2 += -4\n"
+               "call 1\n"
+               "if r0 == 0 goto out\n"
+               "r7 = r0\n"
+               "r1 = map[idx:0]\n"
+               "r2 = r10\n"
+               "r2 += -4\n"
+               "call 1\n"
+               "if r0 == 0 goto out\n"
+               "r8 = r0\n"
+               "r1 = r7\n"
+               "call 93\n"
+               "r1 = ") +
+           unlock_reg +
+           "\n"
+           "call 94\n"
+           "out:\n"
+           "r0 = 0\n"
+           "exit\n";
+  };
+  EXPECT_TRUE(verify_text(prog("r7"), {m}).accepted);
+  Report r = verify_text(prog("r8"), {m});
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.error, "bpf_spin_unlock of different lock");
+}
+
 TEST(KernelRules, AtomicsMustBeAligned) {
   MapInfo m;
   m.type = platform::MapType::kArray;
