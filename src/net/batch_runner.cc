@@ -12,17 +12,11 @@
 #include <thread>
 #include <vector>
 
+#include "net/cpu_time.h"
+
 namespace bombus::net {
 
 namespace {
-
-// CPU time of the calling thread: on a shared machine wall time would count the time the
-// thread waited for a core.
-uint64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 struct Shared {
   std::vector<PacketBuffer> bufs;
@@ -37,7 +31,7 @@ void run_range(Shared& sh, const PacketProgram& prog, unsigned t) {
   const size_t from = sh.n * t / sh.threads, to = sh.n * (t + 1) / sh.threads;
   const uint64_t t0 = thread_cpu_ns();
   for (size_t i = from; i < to; ++i) sh.verdicts[i] = prog(sh.bufs[i]);
-  sh.thread_ns[t] = thread_cpu_ns() - t0;
+  sh.thread_ns[t] = thread_cpu_since(t0);
 }
 
 }  // namespace
