@@ -107,6 +107,15 @@ run_both "shared counters"   map dump pinned @ROOT@/maps/verdicts
 run_both "same map"          map lookup pinned @ROOT@/maps2/verdicts key 1 0 0 0
 run_text "text dump"         map dump pinned @ROOT@/maps/verdicts
 run_text "text lookup"       map lookup pinned @ROOT@/maps/verdicts key 1 0 0 0
+# BTF of loaded objects: a map's root types and a program's whole BTF, raw (text and JSON) and C.
+for w in key value kv all; do
+  run_both "btf map $w"      btf dump map pinned @ROOT@/maps/verdicts $w
+  run_text "btf map $w text" btf dump map pinned @ROOT@/maps/verdicts $w
+done
+run_both "btf rodata"        btf dump map pinned @ROOT@/maps/xdp_fire_rodata
+run_text "btf map c"         btf dump map pinned @ROOT@/maps/verdicts format c
+run_both "btf prog"          btf dump prog pinned @ROOT@/progs/$prog
+run_text "btf prog c"        btf dump prog pinned @ROOT@/progs/$prog format c
 
 if [ -n "$uobj" ]; then
   # An object whose section no convention types: only `type xdp` makes it loadable.

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "btf/dump.h"
+#include "btf_json.h"
 #include "loading.h"
 #include "nouns.h"
 #include "select.h"
@@ -208,6 +209,10 @@ int btf_dump(Args& args, const Globals& g) {
   auto t = btf::Btf::load_file(file, base ? &*base : nullptr);
   if (!t.ok()) return fail(g, t.error());
   if (g.json && format == "c") return fail(g, "JSON output for C-syntax dump is not supported");
+  if (g.json) {
+    print_json(g, btf_types_json(*t, src.all ? nullptr : &src.roots));
+    return 0;
+  }
   std::string out;
   if (src.all) {
     out = format == "c" ? btf::dump_c(*t) : btf::dump_raw(*t);

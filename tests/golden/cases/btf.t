@@ -15,6 +15,8 @@ $ bombus prog show pinned progs/xdp_firewall | tail -1
 $ bombus btf dump map pinned maps/verdicts
 [8] TYPEDEF '__u32' type_id=9
 [11] TYPEDEF '__u64' type_id=12
+$ bombus -j btf dump map pinned maps/verdicts
+{"types":[{"id":8,"kind":"TYPEDEF","name":"__u32","type_id":9},{"id":11,"kind":"TYPEDEF","name":"__u64","type_id":12}]}
 $ bombus btf dump map pinned maps/verdicts value
 [11] TYPEDEF '__u64' type_id=12
 $ bombus btf dump map pinned maps/verdicts key format c
