@@ -13,6 +13,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -60,23 +61,36 @@ enum class Fault : uint32_t {
   kBadCallx = 2,       // callx to an id with no helper
   kFellOffEnd = 3,     // control reached past the last instruction
   kBadTailTarget = 4,  // the tail-call hook returned something that is not a JitProgram
+  kBadCallback = 5,    // a callback helper named an instruction that is no callback entry
 };
 
 // State shared by the generated code and the C++ run() wrapper during one run. Layout is
 // fixed: the generated code addresses the fields by offset.
 struct JitRunCtx {
-  vm::RunState* rs = nullptr;  // +0
-  uint64_t saved_rsp = 0;      // +8   native stack pointer of the main frame (for unwinding)
-  uint32_t depth = 0;          // +16  bpf-to-bpf frames in use
-  uint32_t fault = 0;          // +20  Fault
-  uint64_t fault_insn = 0;     // +24
-  uint32_t pkt_fail = 0;       // +32  set by a failed LD_ABS/LD_IND (the run ends with r0 = 0)
-  uint32_t pad = 0;
+  vm::RunState* rs = nullptr;       // +0
+  uint64_t saved_rsp = 0;           // +8   native stack pointer of the main frame (for unwinding)
+  uint32_t depth = 0;               // +16  bpf-to-bpf frames in use
+  uint32_t fault = 0;               // +20  Fault
+  uint64_t fault_insn = 0;          // +24
+  uint32_t pkt_fail = 0;            // +32  set by a failed LD_ABS/LD_IND (the run ends with r0 = 0)
+  uint32_t in_callback = 0;         // +36  the fault happened inside a callback (call_function)
   uint64_t loops = isa::kMaxLoops;  // +40  may_goto budget left (the main prologue resets it)
 };
 
 // Entry point: r1 = ctx, r2 = ctx_len, every other register 0 (like the interpreter).
 using JitFn = uint64_t (*)(void* ctx, uint64_t ctx_len, JitRunCtx* rc);
+// Callback entry (one per possible callback target, see JitProgram::callback_entry): runs the
+// function at that instruction on a fresh frame with r1..r5 in the run `rc`, returns its r0. It
+// saves rc->saved_rsp itself, so a fault or stop inside the callback unwinds to this entry.
+using CallbackFn = uint64_t (*)(JitRunCtx* rc, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                uint64_t r5);
+
+// vm::EngineHooks::call_function of the JIT (installed in every JitProgram's runs): inside a
+// JIT run it runs the callback on the run's JitRunCtx (RunState::engine), sharing its frame
+// depth and may_goto budget; a fault or stop inside makes the run stop (the caller's helper
+// loop gets 1). Outside a JIT run (a timer firing) it runs the callback as a fresh run.
+uint64_t jit_call_function(const void* program, uint64_t target, uint64_t r1, uint64_t r2,
+                           uint64_t r3, uint64_t r4, uint64_t r5);
 
 class JitProgram {
  public:
@@ -104,6 +118,10 @@ class JitProgram {
   // Start indices of the subprograms (0 = main), sorted.
   std::span<const uint32_t> functions() const { return functions_; }
   const std::string& name() const { return name_; }
+  // The native entry for a callback that starts at instruction `insn`, or null. Entries exist
+  // for every instruction index an lddw constant names (resolved BPF_PSEUDO_FUNC values are
+  // plain instruction indices, so every small lddw constant is taken as a possible target).
+  CallbackFn callback_entry(uint64_t insn) const;
 
  public:
   static constexpr uint32_t kMagic = 0x6a697462;  // tells a JitProgram from other engine images
@@ -123,10 +141,13 @@ class JitProgram {
   std::vector<uint32_t> offsets_;
   std::vector<isa::Insn> insns_;
   std::vector<uint32_t> functions_;
-  std::vector<vm::HelperFn> helpers_;  // copy the code reads for callx
+  std::vector<std::pair<uint32_t, CallbackFn>> callbacks_;  // sorted by instruction
+  std::vector<vm::HelperFn> helpers_;                       // copy the code reads for callx
   std::string name_;
 
   friend const void* jit_tail_lookup(JitRunCtx* rc, uint64_t map, uint64_t index);
+  friend uint64_t jit_call_function(const void*, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t,
+                                    uint64_t);
 };
 
 Result<std::unique_ptr<JitProgram>> compile(std::span<const isa::Insn> resolved,

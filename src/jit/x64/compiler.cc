@@ -3,6 +3,7 @@
 // the code in executable memory.
 #include "jit/x64/compiler.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -91,6 +92,11 @@ bool Compiler::check_structure() {
           return err(pc, "unresolved lddw pseudo form (src " + std::to_string(in.src) +
                              "); resolve before jit");
         if (in.dst == isa::kFramePointer) return err(pc, "frame pointer r10 is read-only");
+        // A resolved BPF_PSEUDO_FUNC is a plain instruction index: any constant that could be
+        // one gets a callback entry (a false positive costs a few bytes of code).
+        if (const uint64_t v = isa::lddw_imm64(in, insns_[pc + 1]); v < n) {
+          cb_targets_.push_back(static_cast<uint32_t>(v));
+        }
         second_half[++pc] = 1;
         break;
       case isa::OpKind::MayGoto:
@@ -137,6 +143,10 @@ bool Compiler::check_structure() {
     is_target_[t] = 1;
     if (r.call) is_func_[t] = 1;
   }
+  std::sort(cb_targets_.begin(), cb_targets_.end());
+  cb_targets_.erase(std::unique(cb_targets_.begin(), cb_targets_.end()), cb_targets_.end());
+  std::erase_if(cb_targets_, [&](uint32_t t) { return second_half[t] != 0; });
+  for (uint32_t t : cb_targets_) is_target_[t] = 1;
   return true;
 }
 
@@ -214,6 +224,33 @@ void Compiler::emit_after_helper() {
   a.mov(ax::r11, ax::qword_ptr(ax::r12, kOffRs));
   a.cmp(ax::byte_ptr(ax::r11, offsetof(vm::RunState, stop)), 0);
   a.jne(stop_stub_);
+}
+
+// Per callback target T: a CallbackFn (rdi = JitRunCtx*, rsi,rdx,rcx,r8,r9 = r1..r5) with the
+// main frame's shape, which saves its rsp as the unwind point and calls a subprogram entry
+// (depth check, then a jump to T's body). The subprogram's exit returns here; a fault or stop
+// inside unwinds here too, and jit_call_function restores the outer run's unwind point.
+void Compiler::emit_callback_entries() {
+  auto& a = *a_;
+  for (uint32_t t : cb_targets_) {
+    Label entry = a.newLabel(), body = a.newLabel();
+    cb_labels_.push_back(entry);
+    a.bind(entry);
+    emit_push_frame();
+    a.mov(ax::r12, ax::rdi);
+    a.mov(ax::qword_ptr(ax::r12, kOffSavedRsp), ax::rsp);
+    a.mov(ax::rdi, ax::rsi);
+    a.mov(ax::rsi, ax::rdx);
+    a.mov(ax::rdx, ax::rcx);
+    a.mov(ax::rcx, ax::r8);
+    a.mov(ax::r8, ax::r9);
+    a.call(body);
+    emit_pop_frame();
+    a.bind(body);
+    emit_sub_prologue();
+    a.ja(fault_stub(Fault::kCallDepth, t));
+    a.jmp(label_at(t));
+  }
 }
 
 void Compiler::emit_stubs() {
@@ -390,6 +427,7 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
   }
   offsets_[n] = static_cast<uint32_t>(a.offset());
   if (!prev_ends_flow) a.jmp(fault_stub(Fault::kFellOffEnd, n - 1));
+  emit_callback_entries();
   emit_stubs();
   if (sink_.first != asmjit::kErrorOk) {
     return make_error(Errc::kInvalid, "jit: code generation failed: " + sink_.message,
@@ -412,9 +450,15 @@ Result<std::unique_ptr<JitProgram>> Compiler::compile() {
   prog_->mem_ = std::move(mem).value();
   prog_->entry_ = reinterpret_cast<JitFn>(const_cast<uint8_t*>(prog_->mem_->data()));
   prog_->tail_entry_ = prog_->mem_->data() + code_.labelOffsetFromBase(tail_entry_);
+  for (size_t i = 0; i < cb_targets_.size(); ++i) {
+    prog_->callbacks_.emplace_back(
+        cb_targets_[i], reinterpret_cast<CallbackFn>(const_cast<uint8_t*>(
+                            prog_->mem_->data() + code_.labelOffsetFromBase(cb_labels_[i]))));
+  }
   prog_->hooks_ = opts_.hooks;
+  prog_->hooks_.call_function = jit_call_function;
   prog_->state_template_.program = prog_.get();
-  prog_->state_template_.hooks = opts_.hooks;
+  prog_->state_template_.hooks = prog_->hooks_;
   prog_->offsets_ = std::move(offsets_);
   prog_->insns_.assign(insns_.begin(), insns_.end());
   a_ = nullptr;

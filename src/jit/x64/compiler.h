@@ -62,6 +62,7 @@ class Compiler {
   void emit_sub_prologue();
   void emit_epilogue_inline();
   void emit_stubs();
+  void emit_callback_entries();
 
   // emit_alu.cc
   bool emit_alu(size_t pc, const isa::Insn& in);
@@ -106,10 +107,12 @@ class Compiler {
   std::vector<uint8_t> is_func_;      // 1: main (0) or a bpf-to-bpf callee
   std::vector<uint32_t> offsets_;
   std::vector<Stub> stubs_;
-  asmjit::Label unwind_;      // rax = result; restores the main frame and returns
-  asmjit::Label stop_stub_;   // r11 = RunState*
-  asmjit::Label tail_entry_;  // body start for tail calls into this program
-  asmjit::Label pkt_fail_;    // a legacy packet load failed: end the run with r0 = 0
+  std::vector<uint32_t> cb_targets_;      // possible callback targets (sorted, unique)
+  std::vector<asmjit::Label> cb_labels_;  // their native entries (CallbackFn)
+  asmjit::Label unwind_;                  // rax = result; restores the main frame and returns
+  asmjit::Label stop_stub_;               // r11 = RunState*
+  asmjit::Label tail_entry_;              // body start for tail calls into this program
+  asmjit::Label pkt_fail_;                // a legacy packet load failed: end the run with r0 = 0
   bool bmi2_ = false;
   std::optional<std::mt19937_64> rng_;  // blinding only (seeding one costs ~1 us)
 };

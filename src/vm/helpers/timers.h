@@ -18,7 +18,7 @@
 //
 // Callbacks `long cb(void *map, void *key, void *value)` run on the TimerService's thread (one
 // per process, started on first use) through the engine's EngineHooks::call_function (the
-// interpreter's; engines without callbacks make set_callback return -EOPNOTSUPP). For
+// interpreter's or the JIT's; engines without callbacks make set_callback -EOPNOTSUPP). For
 // deterministic tests an embedder switches to a manual clock: then nothing fires by itself and
 // advance()/advance_to() run the due callbacks, in deadline order, on the calling thread.
 #pragma once
