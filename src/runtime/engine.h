@@ -14,12 +14,19 @@
 #include "isa/insn.h"
 #include "vm/abi.h"
 
+namespace bombus::vm {
+class Map;
+}
+
 namespace bombus::runtime {
 
 struct EngineConfig {
   uint64_t budget = 0;                    // checked engines: instruction budget per run
   std::span<const vm::HelperFn> helpers;  // helper table (vm::helper_table())
   vm::EngineHooks hooks;                  // tail calls, packet data, callbacks
+  // The object's maps (their host addresses are the program's lddw map constants); the JIT
+  // inlines lookups in the plain array maps among them. Only read while the image is built.
+  std::span<vm::Map* const> maps;
 };
 
 struct EngineRunArgs {

@@ -196,6 +196,10 @@ Status prepare_program(ObjectImpl& o, ProgramImpl& p) {
   cfg.helpers = vm::helper_table();
   cfg.hooks.tail_call_target = tail_call_target;
   if (info->ld_abs) cfg.hooks.packet_data = skb_packet;
+  std::vector<vm::Map*> maps;
+  maps.reserve(o.vm_maps.size());
+  for (const auto& m : o.vm_maps) maps.push_back(m.get());
+  cfg.maps = maps;
   auto img = f(p.insns, cfg);
   if (!img.ok()) {
     Error e = img.error();

@@ -25,6 +25,7 @@ Result<std::unique_ptr<runtime::EngineImage>> make_jit(std::span<const isa::Insn
   JitOptions o;
   o.helpers = cfg.helpers;
   o.hooks = cfg.hooks;
+  o.maps = cfg.maps;  // array-map lookups inlined (compile time only)
   BOMBUS_ASSIGN_OR_RETURN(auto prog, compile(insns, o));
   return std::unique_ptr<runtime::EngineImage>(new JitImage(std::move(prog)));
 }

@@ -5,11 +5,14 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "bombus/bombus.h"
 #include "bombus_progs.h"
+#include "runtime/object_impl.h"
+#include "vm/helpers/helpers.h"
 
 namespace bombus::jit {
 namespace {
@@ -63,6 +66,41 @@ TEST(JitEngine, CorpusProgramsMatchInterpreterThroughRuntime) {
   }
   std::printf("jit vs interp through the runtime: %d programs compared\n", compared);
   if (compared == 0) GTEST_SKIP() << "no corpus program could be test-run";
+}
+
+// Programs loaded through the runtime get their plain array-map lookups inlined
+// (EngineConfig::maps -> JitOptions::maps): in xdp_fw some bpf_map_lookup_elem call site no
+// longer calls the helper (its address is absent from the site's code), others still do.
+TEST(JitEngine, RuntimeLoadedProgramsInlineArrayLookups) {
+  register_jit_engine();
+  ObjectOptions jo;
+  jo.engine = Engine::kJit;
+  auto obj = Object::open_file(progs::path("xdp_fw"), jo);
+  if (!obj.ok()) GTEST_SKIP() << obj.error().format();
+  auto st = (*obj)->load();
+  ASSERT_TRUE(st.ok()) << st.error().format();
+  const auto helper = reinterpret_cast<uint64_t>(vm::helper_table()[1]);
+  int inlined = 0, called = 0;
+  for (Program& p : (*obj)->programs()) {
+    if (!p.loaded() || !p.impl()->image) continue;
+    const JitProgram* jp = jit_program_of(*p.impl()->image);
+    ASSERT_NE(jp, nullptr);
+    for (size_t i = 0; i < jp->insns().size(); ++i) {
+      const isa::Insn& in = jp->insns()[i];
+      if (in.opcode != 0x85 || in.src != 0 || in.imm != 1) continue;
+      auto code = jp->code().subspan(jp->insn_offsets()[i],
+                                     jp->insn_offsets()[i + 1] - jp->insn_offsets()[i]);
+      bool has_call = false;
+      for (size_t b = 0; b + 8 <= code.size(); ++b) {
+        uint64_t v;
+        std::memcpy(&v, code.data() + b, 8);
+        has_call |= v == helper;
+      }
+      (has_call ? called : inlined) += 1;
+    }
+  }
+  std::printf("xdp_fw: %d lookups inlined, %d called\n", inlined, called);
+  EXPECT_GT(inlined, 0);
 }
 
 }  // namespace
