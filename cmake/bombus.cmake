@@ -25,6 +25,9 @@ endfunction()
 # bombus_bpf_object(OUT_VAR SOURCE [INCLUDES ...]): compiles a .bpf.c with clang -target bpf
 # -O2 -g at build time, the way users build their objects against libbpf's headers. The
 # object lands next to the source's relative path in the build tree; OUT_VAR receives its path.
+# Source paths are recorded relative to the checkout (-fdebug-prefix-map, run from the checkout
+# so clang still finds the source lines it puts in BTF), so the objects — and their BTF, whose
+# size the golden files show — are the same wherever the tree is cloned.
 find_program(BOMBUS_CLANG clang)
 function(bombus_bpf_object out_var src)
   cmake_parse_arguments(A "" "" "INCLUDES" ${ARGN})
@@ -38,8 +41,10 @@ function(bombus_bpf_object out_var src)
   endforeach()
   add_custom_command(OUTPUT ${out}
     COMMAND ${BOMBUS_CLANG} -target bpf -O2 -g -Wall -Wno-unused-function
+            -fdebug-prefix-map=${CMAKE_SOURCE_DIR}=.
             -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE} ${incs} -c ${abs} -o ${out}
     DEPENDS ${abs}
+    WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
     COMMENT "clang -target bpf ${name}.bpf.c"
     VERBATIM)
   set(${out_var} ${out} PARENT_SCOPE)

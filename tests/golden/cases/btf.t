@@ -4,9 +4,9 @@ $ bombus -j btf show
 []
 $ bombus prog loadall $EXAMPLES/xdp_firewall.bpf.o progs pinmaps maps
 $ bombus btf show
-1: name <anon>  size 2132B  prog_ids 1  map_ids 3,2,1
+1: name <anon>  size 2125B  prog_ids 1  map_ids 3,2,1
 $ bombus -j btf show id 1
-{"id":1,"size":2132,"prog_ids":[1],"map_ids":[3,2,1],"kernel":false}
+{"id":1,"size":2125,"prog_ids":[1],"map_ids":[3,2,1],"kernel":false}
 $ bombus -j map show pinned maps/verdicts
 {"id":2,"type":"array","name":"verdicts","flags":0,"bytes_key":4,"bytes_value":8,"max_entries":5,"bytes_memlock":8192,"frozen":0,"btf_id":1}
 $ bombus prog show pinned progs/xdp_firewall | tail -1
