@@ -11,7 +11,9 @@
 // stop/fault deep in a call chain can unwind.
 #pragma once
 
+#ifndef ASMJIT_STATIC
 #define ASMJIT_STATIC
+#endif
 #include <asmjit/x86.h>
 
 #include <cstdint>

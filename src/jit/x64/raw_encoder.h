@@ -9,7 +9,9 @@
 // rdi=7, r8..r15 = 8..15).
 #pragma once
 
+#ifndef ASMJIT_STATIC
 #define ASMJIT_STATIC
+#endif
 #include <asmjit/x86.h>
 
 #include <cstdint>
