@@ -3,8 +3,6 @@
 // the other workers wait for the next batch.
 #include "net/batch_runner.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <barrier>
 #include <ctime>
@@ -110,17 +108,7 @@ Result<RunnerStats> run_packets_batched(PacketSource& src, const PacketProgramFa
   if (sh.threads > 1) sync.arrive_and_wait();
   for (auto& th : pool) th.join();
 
-  for (PacketSink* sink : outputs.by_verdict) {
-    if (!sink) continue;
-    Status s = sink->close();
-    if (!s.ok() && !failure) failure = s.error();
-  }
-  if (failure) {
-    failure->message +=
-        fmt::format(" ({} earlier packets run: {})", st.packets, format_runner_stats(st, false));
-    return *failure;
-  }
-  return st;
+  return finish_run(outputs, st, std::move(failure));
 }
 
 }  // namespace bombus::net

@@ -210,6 +210,11 @@ Result<RunnerStats> run_packets(PacketSource& src, const PacketProgram& prog, Ru
       }
     }
   }
+  return finish_run(outputs, st, std::move(failure));
+}
+
+Result<RunnerStats> finish_run(RunnerOutputs& outputs, const RunnerStats& st,
+                               std::optional<Error> failure) {
   for (PacketSink* sink : outputs.by_verdict) {
     if (!sink) continue;
     Status s = sink->close();

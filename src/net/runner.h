@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -111,6 +112,11 @@ struct RunnerStats {
   double packets_per_second() const { return ns ? packets * 1e9 / static_cast<double>(ns) : 0.0; }
 };
 std::string format_runner_stats(const RunnerStats& s, bool json);
+
+// The end of every run: closes the outputs, then returns `st`, or the first failure (a source or
+// sink error during the run, else a close error) with the counts so far in its message.
+Result<RunnerStats> finish_run(RunnerOutputs& outputs, const RunnerStats& st,
+                               std::optional<Error> failure);
 
 struct RunnerOptions {
   uint64_t max_packets = 0;  // 0 = until the source ends
