@@ -12,6 +12,8 @@ namespace bombus::btf {
 // bpftool's raw layout, byte-identical for the same BTF. Split BTF prints only its own types.
 void dump_raw(const Btf& btf, std::string& out);
 std::string dump_raw(const Btf& btf);
+// One type's lines of the raw dump (its header line and member lines, newline-terminated).
+void dump_raw_type(const Btf& btf, uint32_t id, std::string& out);
 
 // A C header equivalent to bpftool's `format c` output (guard, preserve_access_index pragma,
 // forward declarations, types in dependency order).

@@ -1,156 +1,110 @@
-// `format raw`: bpftool's per-type text layout. Written with a small appender (to_chars, no
-// iostreams) because vmlinux renders to ~12 MB.
+// `format raw`: bpftool's per-type text layout, rendered from describe_type's fields
+// (type_fields.h). Written with a small appender (to_chars, no iostreams) because vmlinux renders
+// to ~12 MB.
 #include <charconv>
 
 #include "btf/dump.h"
+#include "btf/type_fields.h"
 
 namespace bombus::btf {
 namespace {
 
-class Out {
+// "[ID] KIND 'name' key=value ...", list items on their own "\n\t" lines ("'name' key=value").
+// bpftool's text quirks live here: VAR's linkage follows a comma, and DATASEC entries end with
+// the variable's "(KIND 'name')".
+class TextSink final : public FieldSink {
  public:
-  explicit Out(std::string& s) : s_(s) {}
-  Out& operator<<(std::string_view v) {
-    s_.append(v);
-    return *this;
+  TextSink(const Btf& b, std::string& s) : b_(b), s_(s) {}
+
+  void header(uint32_t id, std::string_view kind, std::string_view name) override {
+    s_.push_back('[');
+    append(id);
+    s_.append("] ").append(kind).append(" '").append(name).push_back('\'');
+    is_var_ = kind == "VAR";
   }
-  Out& operator<<(char c) {
-    s_.push_back(c);
-    return *this;
+  void number(std::string_view key, uint64_t v) override {
+    if (key == "type_id") last_type_ = static_cast<uint32_t>(v);
+    start(key);
+    append(v);
+  }
+  void signed_number(std::string_view key, int64_t v) override {
+    start(key);
+    append(v);
+  }
+  void text(std::string_view key, std::string_view v) override {
+    if (in_item_ && key == "name") {
+      s_.push_back('\'');
+      s_.append(v).push_back('\'');
+      first_in_item_ = false;
+      return;
+    }
+    if (is_var_ && key == "linkage") s_.push_back(',');
+    start(key);
+    s_.append(v);
+  }
+  void enum_value(std::string_view key, EnumField v) override {
+    start(key);
+    if (!v.is64) {
+      if (v.is_signed)
+        append(static_cast<int32_t>(v.raw));
+      else
+        append(static_cast<uint32_t>(v.raw));
+    } else if (v.is_signed) {
+      append(v.raw);
+      s_.append("LL");
+    } else {
+      append(static_cast<uint64_t>(v.raw));
+      s_.append("ULL");
+    }
+  }
+  void list_begin(std::string_view key) override { is_vars_ = key == "vars"; }
+  void item_begin() override {
+    s_.append("\n\t");
+    in_item_ = first_in_item_ = true;
+  }
+  void item_end() override {
+    if (is_vars_) {
+      Type vt = b_.type(last_type_);
+      s_.append(" (").append(kind_name(vt.kind())).append(" '");
+      s_.append(vt.name().empty() ? "(anon)" : vt.name()).append("')");
+    }
+    in_item_ = first_in_item_ = false;
+  }
+  void list_end() override { is_vars_ = false; }
+  void end_type() { s_.push_back('\n'); }
+
+ private:
+  void start(std::string_view key) {
+    if (!first_in_item_) s_.push_back(' ');
+    first_in_item_ = false;
+    s_.append(key).push_back('=');
   }
   template <typename T>
-  requires std::is_integral_v<T> Out& operator<<(T v) {
+  void append(T v) {
     char buf[24];
     auto r = std::to_chars(buf, buf + sizeof buf, v);
     s_.append(buf, r.ptr);
-    return *this;
   }
 
- private:
+  const Btf& b_;
   std::string& s_;
+  bool is_var_ = false, is_vars_ = false, in_item_ = false, first_in_item_ = false;
+  uint32_t last_type_ = 0;
 };
-
-std::string_view name_or_anon(std::string_view n) {
-  return n.empty() ? "(anon)" : n;
-}
-
-std::string_view int_encoding(uint8_t e) {
-  switch (e) {
-    case kIntSigned:
-      return "SIGNED";
-    case kIntChar:
-      return "CHAR";
-    case kIntBool:
-      return "BOOL";
-    default:
-      return "(none)";
-  }
-}
-
-std::string_view linkage(uint32_t l, bool var) {
-  switch (l) {
-    case 0:
-      return "static";
-    case 1:
-      return var ? "global" : "global";
-    case 2:
-      return "extern";
-    default:
-      return "(unknown)";
-  }
-}
 
 }  // namespace
 
+void dump_raw_type(const Btf& btf, uint32_t id, std::string& out) {
+  TextSink sink(btf, out);
+  describe_type(btf, id, sink);
+  sink.end_type();
+}
+
 void dump_raw(const Btf& btf, std::string& out) {
-  Out o(out);
+  TextSink sink(btf, out);
   for (uint32_t id = btf.start_id(); id < btf.type_count(); ++id) {
-    Type t = btf.type(id);
-    Kind k = t.kind();
-    o << '[' << id << "] " << kind_name(k) << " '" << name_or_anon(t.name()) << '\'';
-    switch (k) {
-      case Kind::kInt:
-        o << " size=" << t.size() << " bits_offset=" << uint32_t(t.int_offset())
-          << " nr_bits=" << uint32_t(t.int_bits())
-          << " encoding=" << int_encoding(t.int_encoding());
-        break;
-      case Kind::kPtr:
-      case Kind::kConst:
-      case Kind::kVolatile:
-      case Kind::kRestrict:
-      case Kind::kTypedef:
-      case Kind::kTypeTag:
-        o << " type_id=" << t.ref();
-        break;
-      case Kind::kArray: {
-        ArrayInfo a = t.array();
-        o << " type_id=" << a.type << " index_type_id=" << a.index_type << " nr_elems=" << a.nelems;
-        break;
-      }
-      case Kind::kStruct:
-      case Kind::kUnion:
-        o << " size=" << t.size() << " vlen=" << t.vlen();
-        for (uint32_t i = 0; i < t.vlen(); ++i) {
-          Member m = t.member(i);
-          o << "\n\t'" << name_or_anon(m.name) << "' type_id=" << m.type
-            << " bits_offset=" << m.bit_offset;
-          if (m.bitfield_size) o << " bitfield_size=" << m.bitfield_size;
-        }
-        break;
-      case Kind::kEnum:
-      case Kind::kEnum64:
-        o << " encoding=" << (t.kflag() ? "SIGNED" : "UNSIGNED") << " size=" << t.size()
-          << " vlen=" << t.vlen();
-        for (uint32_t i = 0; i < t.vlen(); ++i) {
-          EnumValue v = t.enum_value(i);
-          o << "\n\t'" << name_or_anon(v.name) << "' val=";
-          if (k == Kind::kEnum) {
-            if (t.kflag())
-              o << static_cast<int32_t>(v.value);
-            else
-              o << static_cast<uint32_t>(v.value);
-          } else if (t.kflag()) {
-            o << v.value << "LL";
-          } else {
-            o << static_cast<uint64_t>(v.value) << "ULL";
-          }
-        }
-        break;
-      case Kind::kFwd:
-        o << " fwd_kind=" << (t.kflag() ? "union" : "struct");
-        break;
-      case Kind::kFunc:
-        o << " type_id=" << t.ref() << " linkage=" << linkage(t.vlen(), false);
-        break;
-      case Kind::kFuncProto:
-        o << " ret_type_id=" << t.ref() << " vlen=" << t.vlen();
-        for (uint32_t i = 0; i < t.vlen(); ++i) {
-          Param p = t.param(i);
-          o << "\n\t'" << name_or_anon(p.name) << "' type_id=" << p.type;
-        }
-        break;
-      case Kind::kVar:
-        o << " type_id=" << t.ref() << ", linkage=" << linkage(t.var_linkage(), true);
-        break;
-      case Kind::kDatasec:
-        o << " size=" << t.size() << " vlen=" << t.vlen();
-        for (uint32_t i = 0; i < t.vlen(); ++i) {
-          VarSecinfo v = t.secinfo(i);
-          Type vt = btf.type(v.type);
-          o << "\n\ttype_id=" << v.type << " offset=" << v.offset << " size=" << v.size << " ("
-            << kind_name(vt.kind()) << " '" << name_or_anon(vt.name()) << "')";
-        }
-        break;
-      case Kind::kFloat:
-        o << " size=" << t.size();
-        break;
-      case Kind::kDeclTag:
-        o << " type_id=" << t.ref() << " component_idx=" << t.decl_tag_component();
-        break;
-      default:
-        break;
-    }
-    o << '\n';
+    describe_type(btf, id, sink);
+    sink.end_type();
   }
 }
 

@@ -95,26 +95,12 @@ int btf_show(Args& args, const Globals& g) {
 
 // The lines of bpftool's raw dump for the given root types ("[0] UNKNOWN '(anon)'" for void).
 std::string raw_roots(const btf::Btf& t, const std::vector<uint32_t>& roots) {
-  std::string all = btf::dump_raw(t);
-  // Split the whole dump into one block per type: a block starts with "[ID] ".
-  std::vector<std::string> blocks(t.type_count());
-  size_t pos = 0;
-  uint32_t cur = 0;
-  while (pos < all.size()) {
-    size_t eol = all.find('\n', pos);
-    if (eol == std::string::npos) eol = all.size() - 1;
-    std::string_view line(all.data() + pos, eol + 1 - pos);
-    if (line.size() > 1 && line[0] == '[')
-      cur = static_cast<uint32_t>(std::stoul(std::string(line.substr(1))));
-    if (cur < blocks.size()) blocks[cur].append(line);
-    pos = eol + 1;
-  }
   std::string out;
   for (uint32_t id : roots) {
     if (id == 0) {
       out += "[0] UNKNOWN '(anon)'\n";
-    } else if (id < blocks.size()) {
-      out += blocks[id];
+    } else if (id >= t.start_id() && id < t.type_count()) {  // the raw dump's own types only
+      btf::dump_raw_type(t, id, out);
     }
   }
   return out;
