@@ -1,5 +1,6 @@
 // Callbacks under the JIT (vm::EngineHooks::call_function): bpf_loop (sums, early stop, nested,
-// a callback calling a subprogram), bpf_for_each_map_elem over an array map, depth and bad
+// a callback calling a subprogram), bpf_for_each_map_elem over an array map,
+// bpf_user_ringbuf_drain over user-produced samples read with bpf_dynptr_read, depth and bad
 // target faults, the callbacks corpus object through the runtime, and a bpf_timer callback
 // fired by the manual clock with no JIT run on the stack. Every program runs on the
 // interpreter and the JIT (plain and blinded) with equal r0 and memory.
@@ -19,6 +20,7 @@
 #include "vm/helpers/timers.h"
 #include "vm/interp.h"
 #include "vm/maps/map.h"
+#include "vm/maps/ringbuf.h"
 
 namespace bombus::jit {
 namespace {
@@ -243,6 +245,105 @@ TEST(JitCallbacks, CallbacksCorpusObjectMatchesInterpreter) {
   EXPECT_EQ(maps[0], maps[1]);
   // loop_prog: 45 + 3 * (0 + ... + 15) = 405 > 100: XDP_DROP (1), on both engines.
   EXPECT_EQ(results[1][0], 1u);
+}
+
+// ctx = u64[4] {drain result, sum of samples, dynptr_read errors, 31-hash of the order}. main:
+// ctx[0] = bpf_user_ringbuf_drain(map, cb, ctx, 0); the callback (11) reads 8 bytes of its
+// sample with bpf_dynptr_read, counts a failed read, else adds the sample to the sum and the
+// hash, and returns 1 (stop) after a sample of 99.
+std::vector<Insn> user_ringbuf_drain(vm::Map* map) {
+  constexpr int32_t kDrain = 209, kDynptrRead = 201;
+  std::vector<Insn> p = {test::mov64r(6, 1)};
+  test::lddw(p, 1, reinterpret_cast<uint64_t>(map));
+  test::lddw(p, 2, 11);
+  p.insert(p.end(),
+           {test::mov64r(3, 6), test::mov64(4, 0), I(0x85, 0, 0, 0, kDrain), I(0x7b, 6, 0, 0),
+            test::mov64(0, 0), test::exit_insn(),
+            // callback (11): r6 = ctx, read the sample into r10-8
+            test::mov64r(6, 2), test::mov64r(3, 1), I(0x7a, 10, 0, -8, 0), test::mov64r(1, 10),
+            I(0x07, 1, 0, 0, -8), test::mov64(2, 8), test::mov64(4, 0), test::mov64(5, 0),
+            I(0x85, 0, 0, 0, kDynptrRead), I(0x55, 0, 0, 12, 0),  // read failed: to 33
+            I(0x79, 7, 10, -8), I(0x79, 1, 6, 8), I(0x0f, 1, 7), I(0x7b, 6, 1, 8),
+            I(0x79, 1, 6, 24), I(0x27, 1, 0, 0, 31), I(0x0f, 1, 7), I(0x7b, 6, 1, 24),
+            test::mov64(0, 0), I(0x55, 7, 0, 1, 99), test::mov64(0, 1), test::exit_insn(),
+            // 33: count the failed read, go on
+            I(0x79, 1, 6, 16), I(0x07, 1, 0, 0, 1), I(0x7b, 6, 1, 16), test::mov64(0, 0),
+            test::exit_insn()});
+  return p;
+}
+
+// Produces the same samples into a fresh USER_RINGBUF map and drains it four times with
+// `run(program, ctx)`, returning ctx after each drain.
+template <typename Run>
+std::vector<std::vector<int64_t>> drain_sequence(Run run) {
+  vm::MapSpec s;
+  s.type = platform::MapType::kUserRingbuf;
+  s.max_entries = 4096;
+  s.name = "jit_user_rb";
+  auto m = std::move(vm::Map::create(s)).value();
+  auto* rb = static_cast<vm::RingBuf*>(m.get());
+  auto produce = [&](uint64_t v, uint32_t size, bool discard) {
+    void* r = rb->reserve(size);
+    EXPECT_NE(r, nullptr);
+    if (!r) return;
+    std::memcpy(r, &v, size);
+    if (discard)
+      rb->discard(r, 0);
+    else
+      rb->submit(r, 0);
+  };
+  produce(5, 8, false);
+  produce(1000, 8, true);  // discarded: never seen
+  produce(7, 8, false);
+  produce(3, 4, false);   // 4 bytes: reading 8 fails (-E2BIG)
+  produce(99, 8, false);  // the callback stops after it
+  produce(9, 8, false);
+  void* busy = rb->reserve(8);  // not committed yet: the second drain stops before it
+  EXPECT_NE(busy, nullptr);
+  const auto prog = user_ringbuf_drain(m.get());
+  std::vector<std::vector<int64_t>> out;
+  std::vector<int64_t> ctx(4, 0);
+  for (int i = 0; i < 4; ++i) {
+    if (i == 2 && busy) {
+      const uint64_t v = 11;
+      std::memcpy(busy, &v, 8);
+      rb->submit(busy, 0);
+    }
+    ctx[0] = -1;
+    run(prog, ctx);
+    out.push_back(ctx);
+  }
+  return out;
+}
+
+TEST(JitCallbacks, UserRingbufDrainMatchesInterpreter) {
+  auto interp = drain_sequence([](const std::vector<Insn>& p, std::vector<int64_t>& ctx) {
+    vm::InterpOptions o;
+    o.helpers = vm::helper_table();
+    auto ip = vm::Interpreter::create(p, o);
+    ASSERT_TRUE(ip.ok()) << ip.error().format();
+    auto r = ip->run(ctx.data(), ctx.size() * 8);
+    ASSERT_TRUE(r.ok()) << r.error().format();
+  });
+  // Drain 1: 5, 7, the short sample, 99 (stop): 4 samples; drain 2: 9 then the busy record;
+  // drain 3: the now committed 11; drain 4: empty.
+  const int64_t h1 = (5 * 31 + 7) * 31 + 99, h2 = h1 * 31 + 9, h3 = h2 * 31 + 11;
+  const std::vector<std::vector<int64_t>> want = {
+      {4, 111, 1, h1}, {1, 120, 1, h2}, {1, 131, 1, h3}, {0, 131, 1, h3}};
+  EXPECT_EQ(interp, want);
+  for (bool blind : {false, true}) {
+    auto jit = drain_sequence([&](const std::vector<Insn>& p, std::vector<int64_t>& ctx) {
+      JitOptions o;
+      o.helpers = vm::helper_table();
+      o.blind_constants = blind;
+      auto jp = compile(p, o);
+      ASSERT_TRUE(jp.ok()) << jp.error().format();
+      EXPECT_NE((*jp)->callback_entry(11), nullptr);  // the drain calls native code
+      auto r = (*jp)->run(ctx.data(), ctx.size() * 8);
+      ASSERT_TRUE(r.ok()) << r.error().format();
+    });
+    EXPECT_EQ(jit, interp) << (blind ? "blinded" : "plain");
+  }
 }
 
 // main(ctx = u64 results[2]): init(timer, map, CLOCK_MONOTONIC), set_callback(timer, cb),
