@@ -1,16 +1,20 @@
 // Fuzzes classic BPF: bytes -> decode -> check (socket and seccomp rules) -> convert -> run.
 // Input layout: the first byte picks the packet length (0..255) and the mode, the rest is the
-// program. Any program the checker accepts must convert, and the converted code, run on the net
-// evaluator and on vm's interpreter over an exactly-sized heap packet (so ASan sees any
-// overread), must return what the classic reference interpreter returns.
+// program. Any program the checker accepts must convert, and the converted code, run on the lean
+// filter JIT and on vm's checked interpreter over an exactly-sized heap packet (so ASan sees any
+// overread by the interpreter; the JIT's own bounds checks are what the comparison tests), must
+// return what the classic reference interpreter returns — and, for socket filters whose loads
+// libpcap treats the same way (no indirect loads, no negative/ancillary offsets), what libpcap's
+// bpf_filter returns.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "net/cbpf_to_ebpf.h"
-#include "net/ebpf_eval.h"
 #include "net/engines.h"
+#include "net/filter.h"
+#include "net/filter_jit.h"
 
 using namespace bombus::net;
 
@@ -35,18 +39,31 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::memcpy(pkt, bytes.data(), pkt_len);
   const uint32_t want =
       run_cbpf(*prog, {pkt, pkt_len}, static_cast<uint32_t>(pkt_len) + 7, {}, mode);
-  uint32_t got_eval = 0, got_interp = 0;
+  uint32_t got_jit = 0, got_interp = 0, got_libpcap = want;
   auto runner = interp_ebpf_engine(mode, true)(*ebpf);
   if (!runner.ok()) std::abort();
+  auto jit = FilterJit::compile(*ebpf);
+  if (!jit.ok()) std::abort();  // converted programs are always in the JIT's subset
   if (mode == CbpfMode::kSocket) {
     CbpfSkbCtx ctx = make_skb_ctx({pkt, pkt_len}, static_cast<uint32_t>(pkt_len) + 7);
-    got_eval = static_cast<uint32_t>(eval_ebpf_subset(*ebpf, &ctx));
+    uint32_t out = 0;
+    const uint64_t count = (*jit)->run_batch(&ctx, sizeof ctx, 1, &out);
+    if (count != (out != 0)) std::abort();
+    got_jit = out;
     got_interp = static_cast<uint32_t>((*runner)(&ctx));
+    bool comparable = true;
+    for (const CbpfInsn& i : *prog)
+      if (bombus::net::cbpf::cls(i.code) == bombus::net::cbpf::kLd &&
+          (bombus::net::cbpf::mode(i.code) == bombus::net::cbpf::kInd ||
+           (bombus::net::cbpf::mode(i.code) == bombus::net::cbpf::kAbs && i.k >= 0x80000000u)))
+        comparable = false;
+    if (comparable)
+      got_libpcap = libpcap_bpf_filter(*prog, {pkt, pkt_len}, static_cast<uint32_t>(pkt_len) + 7);
   } else {
-    got_eval = static_cast<uint32_t>(eval_ebpf_subset(*ebpf, pkt));
+    got_jit = (*jit)->run(pkt);
     got_interp = static_cast<uint32_t>((*runner)(pkt));
   }
   std::free(pkt);
-  if (got_eval != want || got_interp != want) std::abort();
+  if (got_jit != want || got_interp != want || got_libpcap != want) std::abort();
   return 0;
 }

@@ -10,7 +10,6 @@
 
 #include "net/cbpf_to_ebpf.h"
 #include "net/cpu_time.h"
-#include "net/ebpf_eval.h"
 #include "net/engines.h"
 #include "net/filter_jit.h"
 
@@ -25,16 +24,6 @@ EbpfEngineFactory& engine_slot() {
 }
 
 }  // namespace
-
-EbpfEngineFactory builtin_ebpf_engine() {
-  return [](std::vector<isa::Insn> prog) -> Result<EbpfRunner> {
-    if (!ebpf_subset_supports(prog))
-      return make_error(Errc::kUnsupported,
-                        "program uses instructions beyond the net evaluator's subset");
-    auto shared = std::make_shared<std::vector<isa::Insn>>(std::move(prog));
-    return EbpfRunner([shared](const void* ctx) { return eval_ebpf_subset(*shared, ctx); });
-  };
-}
 
 EbpfEngineFactory default_ebpf_engine() {
   std::lock_guard<std::mutex> lock(g_engine_mu);

@@ -5,8 +5,8 @@
 //
 // Engines: converted eBPF runs through an EbpfEngineFactory. The default one is the lean batch
 // JIT (filter_jit.h; vm's interpreter for programs outside its subset); vm's interpreter
-// (engines.h) and the net layer's own evaluator (ebpf_eval.h) are the others; the runtime or
-// CLI can install another with set_default_ebpf_engine(). run_filter() reads the capture in
+// (engines.h) is the other; the runtime or CLI can install another with
+// set_default_ebpf_engine(). run_filter() reads the capture in
 // batches and times each batch, so ns/packet is the filter's own cost.
 #pragma once
 
@@ -29,8 +29,6 @@ using EbpfRunner = std::function<uint64_t(const void* ctx)>;
 using EbpfEngineFactory = std::function<Result<EbpfRunner>(std::vector<isa::Insn> prog)>;
 EbpfEngineFactory default_ebpf_engine();
 void set_default_ebpf_engine(EbpfEngineFactory factory);
-// The net layer's own evaluator as a factory (always available).
-EbpfEngineFactory builtin_ebpf_engine();
 
 // pcap_compile with optimisation, on a dead handle of `linktype`/`snaplen`; libpcap's message
 // on a syntax error.

@@ -1,11 +1,18 @@
 // Lean batch JIT for converted classic filters (see filter_jit.h).
 //
-// Native frame, set up once per batch call (SysV: rdi = first ctx, rsi = stride, rdx = n,
-// rcx = out): callee-saved rbx, rbp, r12-r15 pushed, then 544 bytes: [rsp+8] stride,
-// [rsp+16]/[rsp+24] rax/rdx saved around a division, [rsp+32, rsp+544) the 512-byte eBPF
-// stack with rbp (= r10) at its top. r12 walks the contexts, r9 the results up to r10 (their
-// end): the loop keeps its state in registers. eBPF registers: r0 rax, r1 rdi, r2 rsi, r3 rdx,
-// r4 rcx, r5 r8, r6 rbx, r7 r13, r8 r14, r9 r15, r10 rbp; x86 r11 is the only scratch.
+// One native call runs a whole batch: fn(first ctx, stride, n, out) -> matches. Frame, set up
+// once per call: callee-saved rbx, rbp, r12-r15 pushed, then kFrame bytes: [rsp] the end of the
+// results, [rsp+8] the current context when the program writes r1, [rsp+16]/[rsp+24] rax/rdx
+// saved around a division, [rsp+32, rsp+544) the 512-byte eBPF stack with rbp (= r10) at its
+// top. Loop state in registers: r9 the next result slot, r10 the match count, r12 the stride;
+// r11 is the only scratch. eBPF registers: r0 rax, r1 rdi (the context: the loop walks it
+// directly unless the program writes r1), r2 rsi, r3 rdx, r4 rcx, r5 r8, r6 rbx (or rdi when
+// it is the converter's copy of r1), r7 r13, r8 r14, r9 r15, r10 rbp.
+//
+// Per packet only the live part of the program runs (filter_jit_plan.h): the converter's
+// A = 0 / X = 0 / unused context loads are dropped, a load and its byte swap become one movbe
+// (or movzx + rol), LD IND is one lea + compare, and each `return K` stores K, counts it and
+// steps to the next packet in place (no shared epilogue jump).
 #include "net/filter_jit.h"
 
 #include <asmjit/x86.h>
@@ -14,10 +21,12 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "net/cbpf_to_ebpf.h"
 #include "net/engines.h"
+#include "net/filter_jit_plan.h"
 
 namespace bombus::net {
 
@@ -29,7 +38,7 @@ using asmjit::Label;
 
 const x86::Gp kReg[isa::kNumRegs] = {x86::rax, x86::rdi, x86::rsi, x86::rdx, x86::rcx, x86::r8,
                                      x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
-constexpr int kFrame = 544, kSlotStride = 8, kSlotRax = 16, kSlotRdx = 24;
+constexpr int kFrame = 544, kSlotEnd = 0, kSlotCtx = 8, kSlotRax = 16, kSlotRdx = 24;
 
 struct FirstError : asmjit::ErrorHandler {
   asmjit::Error err = asmjit::kErrorOk;
@@ -104,50 +113,117 @@ Status check(std::span<const isa::Insn> prog) {
 
 class Emitter {
  public:
-  Emitter(std::span<const isa::Insn> prog, x86::Assembler& a) : prog_(prog), a_(a) {}
+  Emitter(std::span<const isa::Insn> prog, const FilterJitPlan& plan, x86::Assembler& a)
+      : prog_(prog), plan_(plan), a_(a) {
+    for (size_t r = 0; r < isa::kNumRegs; ++r) reg_[r] = kReg[r];
+    if (plan_.alias_r6) reg_[6] = reg_[1];
+  }
 
   void emit() {
     labels_.resize(prog_.size());
     for (Label& l : labels_) l = a_.newLabel();
-    exit_ = a_.newLabel();
-    Label top = a_.newLabel(), done = a_.newLabel();
+    top_ = a_.newLabel();
+    done_ = a_.newLabel();
     for (const x86::Gp& r : {x86::rbx, x86::rbp, x86::r12, x86::r13, x86::r14, x86::r15})
       a_.push(r);
     a_.sub(x86::rsp, kFrame);
-    a_.mov(x86::r12, x86::rdi);
-    a_.mov(x86::qword_ptr(x86::rsp, kSlotStride), x86::rsi);
+    a_.mov(x86::r12, x86::rsi);
     a_.mov(x86::r9, x86::rcx);
-    a_.lea(x86::r10, x86::ptr(x86::rcx, x86::rdx, 2));  // end of the results
+    a_.lea(x86::r11, x86::ptr(x86::rcx, x86::rdx, 2));  // end of the results
+    a_.mov(x86::qword_ptr(x86::rsp, kSlotEnd), x86::r11);
+    a_.mov(x86::qword_ptr(x86::rsp, kSlotCtx), x86::rdi);
     a_.lea(x86::rbp, x86::ptr(x86::rsp, kFrame));
-    a_.bind(top);
-    a_.cmp(x86::r9, x86::r10);
-    a_.jae(done);
-    a_.mov(x86::rdi, x86::r12);
-    a_.xor_(x86::eax, x86::eax);
+    a_.xor_(x86::r10d, x86::r10d);
+    a_.test(x86::rdx, x86::rdx);
+    a_.jz(done_);
+    a_.align(asmjit::AlignMode::kCode, 16);
+    a_.bind(top_);
+    if (plan_.writes_r1) a_.mov(x86::rdi, x86::qword_ptr(x86::rsp, kSlotCtx));
+    // Registers the program may read before writing start at 0 for every packet.
+    for (uint8_t r = 0; r < 10; ++r)
+      if (r != 1 && (plan_.live_in & (1u << r)) != 0) a_.xor_(reg_[r].r32(), reg_[r].r32());
     for (size_t at = 0; at < prog_.size(); ++at) {
       a_.bind(labels_[at]);
-      if (prog_[at].opcode == 0x18) {
-        const uint64_t v = static_cast<uint32_t>(prog_[at].imm) |
-                           (static_cast<uint64_t>(static_cast<uint32_t>(prog_[at + 1].imm)) << 32);
-        a_.mov(kReg[prog_[at].dst], Imm(v));
-        ++at;
-        a_.bind(labels_[at]);
+      const isa::Insn& i = prog_[at];
+      if (plan_.dead[at] || (at == 0 && plan_.alias_r6)) {
+        if (i.opcode == 0x18) a_.bind(labels_[++at]);
         continue;
       }
-      insn(prog_[at], at);
+      switch (plan_.fuse[at]) {
+        case Fuse::kLoadSwap:
+          ldx(i, true);
+          a_.bind(labels_[++at]);
+          continue;
+        case Fuse::kLoadInd:
+          load_ind(at);
+          for (size_t k = 1; k < plan_.length[at]; ++k) a_.bind(labels_[at + k]);
+          at += plan_.length[at] - 1;
+          continue;
+        case Fuse::kConstExit:
+          exit_tail(static_cast<uint32_t>(i.imm));
+          if (!plan_.target[at + 1]) a_.bind(labels_[++at]);
+          continue;
+        case Fuse::kNone:
+          break;
+      }
+      if (i.opcode == 0x18) {
+        const uint64_t v = static_cast<uint32_t>(i.imm) |
+                           (static_cast<uint64_t>(static_cast<uint32_t>(prog_[at + 1].imm)) << 32);
+        a_.mov(reg_[i.dst], Imm(v));
+        a_.bind(labels_[++at]);
+        continue;
+      }
+      insn(i, at);
     }
-    a_.bind(exit_);
-    a_.mov(x86::dword_ptr(x86::r9), x86::eax);
-    a_.add(x86::r9, 4);
-    a_.add(x86::r12, x86::qword_ptr(x86::rsp, kSlotStride));
-    a_.jmp(top);
-    a_.bind(done);
+    a_.bind(done_);
+    a_.mov(x86::rax, x86::r10);
     a_.add(x86::rsp, kFrame);
     for (const x86::Gp& r : {x86::r15, x86::r14, x86::r13, x86::r12, x86::rbp, x86::rbx}) a_.pop(r);
     a_.ret();
   }
 
  private:
+  // The end of one packet: store r0 (or the known constant), count a match, step to the next
+  // context and result, and loop.
+  void exit_tail(std::optional<uint32_t> k) {
+    if (k) {
+      a_.mov(x86::dword_ptr(x86::r9), Imm(*k));
+      if (*k != 0) a_.add(x86::r10, 1);
+    } else {
+      a_.mov(x86::dword_ptr(x86::r9), x86::eax);
+      a_.neg(x86::eax);  // CF = (eax != 0)
+      a_.adc(x86::r10, 0);
+    }
+    a_.add(x86::r9, 4);
+    if (plan_.writes_r1) {
+      a_.mov(x86::r11, x86::qword_ptr(x86::rsp, kSlotCtx));
+      a_.add(x86::r11, x86::r12);
+      a_.mov(x86::qword_ptr(x86::rsp, kSlotCtx), x86::r11);
+    } else {
+      a_.add(x86::rdi, x86::r12);
+    }
+    a_.cmp(x86::r9, x86::qword_ptr(x86::rsp, kSlotEnd));
+    a_.jb(top_);
+    a_.jmp(done_);
+  }
+
+  // The converter's LD IND (filter_jit_plan.cc): t = (x + k) mod 2^32; fail when t + size >
+  // caplen; dst = the big-endian bytes at data + t. t and r4 are dead afterwards.
+  void load_ind(size_t a) {
+    const isa::Insn* s = &prog_[a];
+    const x86::Gp t = reg_[s[0].dst], x = reg_[s[0].src], r4 = reg_[s[2].dst], r5 = reg_[s[4].src],
+                  d = reg_[s[5].src];
+    a_.lea(t.r32(), x86::ptr(x.r64(), s[1].imm));
+    a_.lea(r4.r64(), x86::ptr(t.r64(), s[3].imm));
+    a_.cmp(r4.r64(), r5.r64());
+    a_.ja(labels_[static_cast<size_t>(static_cast<int64_t>(a) + 5 + s[4].off)]);
+    const uint8_t size = s[6].opcode & 0x18;
+    const x86::Mem m = size == isa::kSizeW   ? x86::dword_ptr(d.r64(), t.r64())
+                       : size == isa::kSizeH ? x86::word_ptr(d.r64(), t.r64())
+                                             : x86::byte_ptr(d.r64(), t.r64());
+    load(size, reg_[s[6].dst], m, plan_.length[a] == 8);
+  }
+
   void insn(const isa::Insn& i, size_t at) {
     const uint8_t cls = i.opcode & 0x07;
     switch (cls) {
@@ -171,7 +247,7 @@ class Emitter {
   void alu(const isa::Insn& i, bool wide) {
     const uint8_t op = i.opcode & 0xf0;
     const bool x = (i.opcode & isa::kSrcX) != 0;
-    const x86::Gp d = w(kReg[i.dst], wide), s = w(kReg[i.src], wide);
+    const x86::Gp d = w(reg_[i.dst], wide), s = w(reg_[i.src], wide);
     const Imm k = wide ? Imm(static_cast<int64_t>(i.imm)) : Imm(static_cast<int32_t>(i.imm));
     switch (op) {
       case 0x00:
@@ -214,7 +290,7 @@ class Emitter {
         divmod(i, op == 0x30, wide, x);
         break;
       case 0xd0:
-        swap(i, kReg[i.dst], wide);
+        swap(i, reg_[i.dst], wide);
         break;
     }
   }
@@ -245,7 +321,7 @@ class Emitter {
       return;
     }
     a_.mov(x86::r11, x86::rcx);
-    a_.mov(x86::rcx, kReg[i.src]);
+    a_.mov(x86::rcx, reg_[i.src]);
     if (i.dst == 4) {
       shift_by(op, w(x86::r11, wide), x86::cl);
       a_.mov(w(x86::rcx, wide), w(x86::r11, wide));
@@ -258,10 +334,10 @@ class Emitter {
   // Unsigned division and modulo with eBPF's rules for a zero divisor: quotient 0, remainder
   // the dividend (truncated to 32 bits in ALU32).
   void divmod(const isa::Insn& i, bool div, bool wide, bool x) {
-    const x86::Gp d = w(kReg[i.dst], wide);
+    const x86::Gp d = w(reg_[i.dst], wide);
     const x86::Gp r11 = w(x86::r11, wide);
     if (x)
-      a_.mov(r11, w(kReg[i.src], wide));
+      a_.mov(r11, w(reg_[i.src], wide));
     else if (wide)
       a_.mov(x86::r11, Imm(static_cast<int64_t>(i.imm)));
     else
@@ -305,8 +381,8 @@ class Emitter {
     }
   }
 
-  static x86::Mem mem(const isa::Insn& i, uint8_t base) {
-    const x86::Gp& b = kReg[base];
+  x86::Mem mem(const isa::Insn& i, uint8_t base) const {
+    const x86::Gp& b = reg_[base];
     switch (i.opcode & 0x18) {
       case isa::kSizeB:
         return x86::byte_ptr(b, i.off);
@@ -319,10 +395,22 @@ class Emitter {
     }
   }
 
-  void ldx(const isa::Insn& i) {
-    const x86::Gp& d = kReg[i.dst];
-    const x86::Mem m = mem(i, i.src);
-    switch (i.opcode & 0x18) {
+  // A load, or with `swap` a load and the byte swap to big-endian that follows it.
+  void ldx(const isa::Insn& i, bool swap = false) {
+    load(i.opcode & 0x18, reg_[i.dst], mem(i, i.src), swap);
+  }
+
+  void load(uint8_t size, const x86::Gp& d, const x86::Mem& m, bool swap) {
+    if (swap && size == isa::kSizeW) {
+      a_.movbe(d.r32(), m);
+      return;
+    }
+    if (swap && size == isa::kSizeH) {
+      a_.movzx(d.r32(), m);
+      a_.rol(d.r16(), 8);  // the upper bits are already zero
+      return;
+    }
+    switch (size) {
       case isa::kSizeB:
       case isa::kSizeH:
         a_.movzx(d.r32(), m);
@@ -345,7 +433,7 @@ class Emitter {
       a_.mov(m, Imm(v));
       return;
     }
-    const x86::Gp& s = kReg[i.src];
+    const x86::Gp& s = reg_[i.src];
     switch (size) {
       case isa::kSizeB:
         a_.mov(m, s.r8());
@@ -364,15 +452,22 @@ class Emitter {
   void jump(const isa::Insn& i, size_t at, bool wide) {
     const uint8_t op = i.opcode & 0xf0;
     if (op == 0x90) {
-      a_.jmp(exit_);
+      exit_tail(std::nullopt);
       return;
     }
     const Label& to = labels_[static_cast<size_t>(static_cast<int64_t>(at) + 1 + i.off)];
     if (op == 0x00) {
-      a_.jmp(to);
+      // A jump to `return K` (or to an exit) ends the packet here instead of jumping there.
+      const size_t t = static_cast<size_t>(static_cast<int64_t>(at) + 1 + i.off);
+      if (plan_.fuse[t] == Fuse::kConstExit && !plan_.dead[t])
+        exit_tail(static_cast<uint32_t>(prog_[t].imm));
+      else if (prog_[t].opcode == 0x95)
+        exit_tail(std::nullopt);
+      else
+        a_.jmp(to);
       return;
     }
-    const x86::Gp d = w(kReg[i.dst], wide), s = w(kReg[i.src], wide);
+    const x86::Gp d = w(reg_[i.dst], wide), s = w(reg_[i.src], wide);
     const bool x = (i.opcode & isa::kSrcX) != 0;
     const Imm k = wide ? Imm(static_cast<int64_t>(i.imm)) : Imm(static_cast<int32_t>(i.imm));
     if (op == 0x40) {
@@ -416,9 +511,11 @@ class Emitter {
   }
 
   std::span<const isa::Insn> prog_;
+  const FilterJitPlan& plan_;
   x86::Assembler& a_;
+  x86::Gp reg_[isa::kNumRegs];
   std::vector<Label> labels_;
-  Label exit_;
+  Label top_, done_;
 };
 
 }  // namespace
@@ -434,7 +531,8 @@ Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn>
   FirstError errors;
   code.setErrorHandler(&errors);
   x86::Assembler a(&code);
-  Emitter(prog, a).emit();
+  const FilterJitPlan plan = plan_filter_jit(prog);
+  Emitter(prog, plan, a).emit();
   if (errors.err == asmjit::kErrorOk &&
       (code.flatten() != asmjit::kErrorOk || code.resolveUnresolvedLinks() != asmjit::kErrorOk))
     errors.msg = "cannot lay out the code";
