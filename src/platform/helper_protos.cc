@@ -58,89 +58,211 @@ std::span<const HelperProto> helper_protos() {
   return table();
 }
 
-bool helper_accepts_map(int32_t id, MapType t) {
+namespace {
+
+// Helper ids the map-compatibility rules name (uapi BPF_FUNC_*).
+enum : int32_t {
+  kLookup = 1,
+  kUpdate = 2,
+  kDelete = 3,
+  kTailCall = 12,
+  kPerfEventRead = 22,
+  kPerfEventOutput = 25,
+  kGetStackid = 27,
+  kSkbUnderCgroup = 33,
+  kCurrentTaskUnderCgroup = 37,
+  kRedirectMap = 51,
+  kSkRedirectMap = 52,
+  kSockMapUpdate = 53,
+  kPerfEventReadValue = 55,
+  kMsgRedirectMap = 60,
+  kSockHashUpdate = 70,
+  kMsgRedirectHash = 71,
+  kSkRedirectHash = 72,
+  kGetLocalStorage = 81,
+  kSkSelectReuseport = 82,
+  kPush = 87,
+  kPop = 88,
+  kPeek = 89,
+  kSkStorageGet = 107,
+  kSkStorageDelete = 108,
+  kSkbOutput = 111,
+  kXdpOutput = 121,
+  kRingbufOutput = 130,
+  kRingbufReserve = 131,
+  kRingbufQuery = 134,
+  kInodeStorageGet = 145,
+  kInodeStorageDelete = 146,
+  kTaskStorageGet = 156,
+  kTaskStorageDelete = 157,
+  kForEachMapElem = 164,
+  kKptrXchg = 194,
+  kLookupPercpu = 195,
+  kRingbufReserveDynptr = 198,
+  kRingbufSubmitDynptr = 199,
+  kRingbufDiscardDynptr = 200,
+  kUserRingbufDrain = 209,
+  kCgrpStorageGet = 210,
+  kCgrpStorageDelete = 211,
+};
+
+bool one_of(int32_t id, std::initializer_list<int32_t> ids) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// The kernel's may_update_sockmap: program types that can never hold a locked socket may update
+// and delete sockmap/sockhash entries with the generic map helpers.
+bool may_update_sockmap(int32_t id, ProgType prog) {
+  if (id != kUpdate && id != kDelete) return false;
+  switch (prog) {
+    case ProgType::kSockOps:
+      return id == kDelete;  // updates go through the dedicated helpers
+    case ProgType::kSocketFilter:
+    case ProgType::kSchedCls:
+    case ProgType::kSchedAct:
+    case ProgType::kXdp:
+    case ProgType::kSkReuseport:
+    case ProgType::kFlowDissector:
+    case ProgType::kSkLookup:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Direction 1: maps with special semantics take only their own helpers.
+bool map_allows(MapType t, int32_t id, ProgType prog) {
   using M = MapType;
-  auto in = [&](std::initializer_list<int32_t> ids) {
-    return std::find(ids.begin(), ids.end(), id) != ids.end();
-  };
-  // Direction 1: special map types accept only their own helpers.
   switch (t) {
     case M::kProgArray:
-      if (id != 12) return false;
-      break;
+      return id == kTailCall;
     case M::kPerfEventArray:
-      if (!in({22, 25, 55, 111, 121})) return false;
-      break;
+      return one_of(
+          id, {kPerfEventRead, kPerfEventOutput, kSkbOutput, kPerfEventReadValue, kXdpOutput});
     case M::kRingbuf:
-      if (!in({130, 131, 134, 198})) return false;
-      break;
+      return one_of(id, {kRingbufOutput, kRingbufReserve, kRingbufQuery, kRingbufReserveDynptr,
+                         kRingbufSubmitDynptr, kRingbufDiscardDynptr});
     case M::kUserRingbuf:
-      if (id != 209) return false;
-      break;
+      return id == kUserRingbufDrain;
     case M::kStackTrace:
-      if (id != 27) return false;
-      break;
+      return id == kGetStackid;
     case M::kCgroupArray:
-      if (!in({33, 37})) return false;
-      break;
+      return one_of(id, {kSkbUnderCgroup, kCurrentTaskUnderCgroup});
+    case M::kCgroupStorage:
+    case M::kPercpuCgroupStorage:
+      return id == kGetLocalStorage;
     case M::kDevmap:
     case M::kDevmapHash:
     case M::kXskmap:
-      if (!in({51, 1})) return false;
-      break;
+      return one_of(id, {kRedirectMap, kLookup});
     case M::kCpumap:
-      if (id != 51) return false;
-      break;
+      return id == kRedirectMap;
     case M::kArrayOfMaps:
     case M::kHashOfMaps:
-      if (id != 1) return false;
-      break;
+      return id == kLookup;
+    case M::kSockmap:
+      return one_of(id, {kSkRedirectMap, kSockMapUpdate, kMsgRedirectMap, kSkSelectReuseport,
+                         kLookup}) ||
+             may_update_sockmap(id, prog);
+    case M::kSockhash:
+      return one_of(id, {kSkRedirectHash, kSockHashUpdate, kMsgRedirectHash, kSkSelectReuseport,
+                         kLookup}) ||
+             may_update_sockmap(id, prog);
+    case M::kReuseportSockarray:
+      return id == kSkSelectReuseport;
     case M::kQueue:
     case M::kStack:
-      if (!in({87, 88, 89})) return false;
-      break;
+      return one_of(id, {kPeek, kPop, kPush});
+    case M::kSkStorage:
+      return one_of(id, {kSkStorageGet, kSkStorageDelete, kKptrXchg});
+    case M::kInodeStorage:
+      return one_of(id, {kInodeStorageGet, kInodeStorageDelete, kKptrXchg});
+    case M::kTaskStorage:
+      return one_of(id, {kTaskStorageGet, kTaskStorageDelete, kKptrXchg});
+    case M::kCgrpStorage:
+      return one_of(id, {kCgrpStorageGet, kCgrpStorageDelete, kKptrXchg});
     case M::kBloomFilter:
-      if (!in({87, 89})) return false;
-      break;
-    default:
-      break;
-  }
-  // Direction 2: special helpers accept only their own map types.
-  switch (id) {
-    case 12:
-      return t == M::kProgArray;
-    case 22:
-    case 25:
-    case 55:
-    case 111:
-    case 121:
-      return t == M::kPerfEventArray;
-    case 130:
-    case 131:
-    case 134:
-      return t == M::kRingbuf;
-    case 209:
-      return t == M::kUserRingbuf;
-    case 27:
-      return t == M::kStackTrace;
-    case 33:
-    case 37:
-      return t == M::kCgroupArray;
-    case 51:
-      return t == M::kDevmap || t == M::kDevmapHash || t == M::kCpumap || t == M::kXskmap;
-    case 87:
-    case 89:
-      return t == M::kQueue || t == M::kStack || t == M::kBloomFilter;
-    case 88:
-      return t == M::kQueue || t == M::kStack;
-    case 195:
-      return t == M::kPercpuArray || t == M::kPercpuHash || t == M::kLruPercpuHash;
-    case 164:
-      return t == M::kHash || t == M::kLruHash || t == M::kArray || t == M::kPercpuHash ||
-             t == M::kPercpuArray || t == M::kLruPercpuHash;
+      return one_of(id, {kPeek, kPush});
     default:
       return true;
   }
+}
+
+// Direction 2: helpers made for one kind of map take only that kind.
+bool helper_allows(int32_t id, MapType t) {
+  using M = MapType;
+  auto is = [t](std::initializer_list<MapType> ts) {
+    return std::find(ts.begin(), ts.end(), t) != ts.end();
+  };
+  switch (id) {
+    case kTailCall:
+      return t == M::kProgArray;
+    case kPerfEventRead:
+    case kPerfEventOutput:
+    case kPerfEventReadValue:
+    case kSkbOutput:
+    case kXdpOutput:
+      return t == M::kPerfEventArray;
+    case kRingbufOutput:
+    case kRingbufReserve:
+    case kRingbufQuery:
+    case kRingbufReserveDynptr:
+    case kRingbufSubmitDynptr:
+    case kRingbufDiscardDynptr:
+      return t == M::kRingbuf;
+    case kUserRingbufDrain:
+      return t == M::kUserRingbuf;
+    case kGetStackid:
+      return t == M::kStackTrace;
+    case kCurrentTaskUnderCgroup:
+    case kSkbUnderCgroup:
+      return t == M::kCgroupArray;
+    case kRedirectMap:
+      return is({M::kDevmap, M::kDevmapHash, M::kCpumap, M::kXskmap});
+    case kSkRedirectMap:
+    case kMsgRedirectMap:
+    case kSockMapUpdate:
+      return t == M::kSockmap;
+    case kSkRedirectHash:
+    case kMsgRedirectHash:
+    case kSockHashUpdate:
+      return t == M::kSockhash;
+    case kGetLocalStorage:
+      return is({M::kCgroupStorage, M::kPercpuCgroupStorage});
+    case kSkSelectReuseport:
+      return is({M::kReuseportSockarray, M::kSockmap, M::kSockhash});
+    case kPop:
+      return is({M::kQueue, M::kStack});
+    case kPeek:
+    case kPush:
+      return is({M::kQueue, M::kStack, M::kBloomFilter});
+    case kLookupPercpu:
+      return is({M::kPercpuArray, M::kPercpuHash, M::kLruPercpuHash});
+    case kSkStorageGet:
+    case kSkStorageDelete:
+      return t == M::kSkStorage;
+    case kInodeStorageGet:
+    case kInodeStorageDelete:
+      return t == M::kInodeStorage;
+    case kTaskStorageGet:
+    case kTaskStorageDelete:
+      return t == M::kTaskStorage;
+    case kCgrpStorageGet:
+    case kCgrpStorageDelete:
+      return t == M::kCgrpStorage;
+    // Not the kernel's map check but its callback check: only maps with an iteration callback.
+    case kForEachMapElem:
+      return is(
+          {M::kHash, M::kLruHash, M::kArray, M::kPercpuHash, M::kPercpuArray, M::kLruPercpuHash});
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+bool helper_accepts_map(int32_t id, MapType t, ProgType prog) {
+  return map_allows(t, id, prog) && helper_allows(id, t);
 }
 
 std::string_view arg_type_name(ArgType a) {
@@ -195,6 +317,10 @@ std::string_view arg_type_name(ArgType a) {
       return "ARG_PTR_TO_DYNPTR";
     case ArgType::kPtrToBtfId:
       return "ARG_PTR_TO_BTF_ID";
+    case ArgType::kPtrToSockCommon:
+      return "ARG_PTR_TO_SOCK_COMMON";
+    case ArgType::kPtrToBtfIdSockCommon:
+      return "ARG_PTR_TO_BTF_ID_SOCK_COMMON";
   }
   return "?";
 }
@@ -215,6 +341,14 @@ std::string_view ret_type_name(RetType r) {
       return "RET_PTR_TO_BTF_ID_OR_NULL";
     case RetType::kPtrToMemOrBtfId:
       return "RET_PTR_TO_MEM_OR_BTF_ID";
+    case RetType::kPtrToSocketOrNull:
+      return "RET_PTR_TO_SOCKET_OR_NULL";
+    case RetType::kPtrToTcpSockOrNull:
+      return "RET_PTR_TO_TCP_SOCK_OR_NULL";
+    case RetType::kPtrToSockCommonOrNull:
+      return "RET_PTR_TO_SOCK_COMMON_OR_NULL";
+    case RetType::kPtrToBtfIdTrusted:
+      return "RET_PTR_TO_BTF_ID_TRUSTED";
   }
   return "?";
 }

@@ -38,7 +38,9 @@ enum class ArgType : uint8_t {
   kPtrToAllocMem,         // ARG_PTR_TO_ALLOC_MEM: a ringbuf_reserve result (released)
   kConstAllocSizeOrZero,  // ARG_CONST_ALLOC_SIZE_OR_ZERO (ringbuf_reserve size)
   kPtrToDynptr,
-  kPtrToBtfId,  // kernel objects (task, sock, ...): not supported in user space
+  kPtrToBtfId,            // kernel objects (task, sock, ...): not supported in user space
+  kPtrToSockCommon,       // ARG_PTR_TO_SOCK_COMMON: a non-NULL socket pointer (sk_fullsock, ...)
+  kPtrToBtfIdSockCommon,  // ARG_PTR_TO_BTF_ID_SOCK_COMMON: socket pointer (sk_release, skc_to_*)
 };
 
 enum class RetType : uint8_t {
@@ -49,6 +51,10 @@ enum class RetType : uint8_t {
   kPtrToAllocMemOrNull,  // RET_PTR_TO_ALLOC_MEM_OR_NULL (size = the const size arg)
   kPtrToBtfIdOrNull,     // kernel object pointer (unsupported in user space)
   kPtrToMemOrBtfId,
+  kPtrToSocketOrNull,      // RET_PTR_TO_SOCKET_OR_NULL
+  kPtrToTcpSockOrNull,     // RET_PTR_TO_TCP_SOCK_OR_NULL
+  kPtrToSockCommonOrNull,  // RET_PTR_TO_SOCK_COMMON_OR_NULL
+  kPtrToBtfIdTrusted,      // RET_PTR_TO_BTF_ID_TRUSTED (never NULL: get_current_task_btf)
 };
 
 // Helper properties (bit flags).
@@ -58,6 +64,7 @@ inline constexpr uint32_t kChangesPktData = 1u << 2;  // invalidates packet poin
 inline constexpr uint32_t kCallback = 1u << 3;        // calls back into the program (loop, ...)
 inline constexpr uint32_t kReleasesRef = 1u << 4;     // releases arg1 (ringbuf submit/discard)
 inline constexpr uint32_t kAcquiresRef = 1u << 5;     // result must be released (ringbuf_reserve)
+inline constexpr uint32_t kPtrCast = 1u << 6;  // result is arg1 seen as another type (same ref)
 
 struct HelperProto {
   int32_t id = 0;
@@ -82,9 +89,10 @@ const HelperProto* helper_proto_by_name(std::string_view name);
 // All ids 0..kNumHelperIds-1, in id order.
 std::span<const HelperProto> helper_protos();
 
-// Whether helper `id` accepts a map of type `t` as its ARG_CONST_MAP_PTR (the kernel's
-// check_map_func_compatibility, both directions).
-bool helper_accepts_map(int32_t id, MapType t);
+// Whether helper `id` accepts a map of type `t` as its ARG_CONST_MAP_PTR in a program of type
+// `prog` (the kernel's check_map_func_compatibility, both directions; sockmap/sockhash updates
+// and deletes depend on the program type, kUnspec allows none).
+bool helper_accepts_map(int32_t id, MapType t, ProgType prog = ProgType::kUnspec);
 
 std::string_view arg_type_name(ArgType a);  // kernel spelling, e.g. "ARG_PTR_TO_MAP_KEY"
 std::string_view ret_type_name(RetType r);

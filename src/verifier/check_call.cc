@@ -29,6 +29,11 @@ bool is_null_const(const Reg& r) {
 
 const char* kMemTypes =
     "fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_";
+const char* kSockTypes = "sock_common, sock, tcp_sock, xdp_sock";
+
+bool is_sock_map(const MapInfo& m) {
+  return m.type == platform::MapType::kSockmap || m.type == platform::MapType::kSockhash;
+}
 
 }  // namespace
 
@@ -138,13 +143,16 @@ bool Engine::setup_callback(int target, int kind, const Reg args[5], bool async)
 bool Engine::do_helper_call(const Insn& insn) {
   const int id = insn.imm;
   const platform::HelperProto* p = platform::helper_proto(id);
-  if (!p || !p->known || !platform::helper_allowed(prog_.type, id)) {
-    std::string name = p ? std::string(p->name) : "unknown";
-    if (p && p->name.empty()) name = "unknown";
+  if (!p || p->name.empty() || !platform::helper_allowed(prog_.type, id)) {
+    std::string name = p && !p->name.empty() ? "bpf_" + std::string(p->name) : "unknown";
     return fail(fmt("program of this type cannot use helper %s#%d", name.c_str(), id),
                 "this helper does not exist or is not available to this program type");
   }
-  const std::string fname = std::string(p->name) + "#" + std::to_string(id);
+  const std::string fname = "bpf_" + std::string(p->name) + "#" + std::to_string(id);
+  if (!p->known)
+    return fail(fmt("helper %s is not supported by bombus", fname.c_str()),
+                "the kernel offers this helper to this program type, but bombus has no "
+                "prototype for it yet");
   if (p->gpl_only() && !prog_.gpl)
     return fail("cannot call GPL-restricted function from non-GPL compatible program",
                 "declare a GPL-compatible license: char LICENSE[] SEC(\"license\") = \"GPL\";");
@@ -157,6 +165,7 @@ bool Engine::do_helper_call(const Insn& insn) {
   bool mem_write = false;
   int func_target = -1;
   uint32_t release = 0;
+  uint32_t cast_ref = 0;  // kPtrCast: the reference arg 1 belongs to
   uint64_t alloc_size = 0;
   for (int i = 0; i < 5; ++i) {
     ArgType at = p->args[i];
@@ -167,6 +176,13 @@ bool Engine::do_helper_call(const Insn& insn) {
     auto expect = [&](const char* want) {
       return fail(fmt("R%d type=%s expected=%s", rn, reg_type_name(r), want));
     };
+    // Packet memory only goes to helpers made for it (the kernel's per-helper pkt_access).
+    if (r.is_pkt() && !(p->flags & platform::kPktAccess))
+      return fail("helper access to the packet is not allowed",
+                  "copy the bytes to the stack first, or use a helper that takes packet data");
+    // A sockmap/sockhash value is a socket (the kernel's resolve_map_arg_type).
+    if (at == ArgType::kPtrToMapValue && map >= 0 && is_sock_map(prog_.maps[map]))
+      at = ArgType::kPtrToBtfIdSockCommon;
     switch (at) {
       case ArgType::kNone:
       case ArgType::kAnything:
@@ -176,7 +192,7 @@ bool Engine::do_helper_call(const Insn& insn) {
         map = r.map;
         const MapInfo* m = map_of(r);
         if (!m) return fail("invalid map reference");
-        if (!platform::helper_accepts_map(id, m->type))
+        if (!platform::helper_accepts_map(id, m->type, prog_.type))
           return fail(fmt("cannot pass map_type %u into func %s", static_cast<uint32_t>(m->type),
                           fname.c_str()));
         break;
@@ -305,7 +321,18 @@ bool Engine::do_helper_call(const Insn& insn) {
         break;
       case ArgType::kPtrToDynptr:
       case ArgType::kPtrToBtfId:
-        if (r.type != RegType::kBtfId) return expect("ptr_");
+        if (r.type != RegType::kBtfId || r.maybe_null) return expect("ptr_");
+        break;
+      case ArgType::kPtrToSockCommon:
+      case ArgType::kPtrToBtfIdSockCommon:
+        // Socket pointers are BTF-id pointers here (skb->sk, lookups, casts), never NULL.
+        if (r.type != RegType::kBtfId || r.maybe_null) return expect(kSockTypes);
+        if (p->flags & platform::kReleasesRef) {
+          if (r.ref_obj_id == 0)
+            return fail(fmt("R%d must be referenced when passed to release function", rn));
+          release = r.ref_obj_id;
+        }
+        if (i == 0 && (p->flags & platform::kPtrCast)) cast_ref = r.ref_obj_id;
         break;
     }
   }
@@ -352,6 +379,13 @@ bool Engine::do_helper_call(const Insn& insn) {
     case RetType::kPtrToMapValueOrNull: {
       if (map < 0) return fail("kernel subsystem misconfigured verifier");
       const MapInfo& m = prog_.maps[map];
+      if (is_sock_map(m)) {  // a socket, referenced (the kernel's is_acquire_function)
+        r0 = Reg::pointer(RegType::kBtfId);
+        r0.maybe_null = true;
+        r0.id = r0.ref_obj_id = new_id();
+        st_.refs.push_back(RefState{r0.id, pc_});
+        break;
+      }
       if ((m.type == platform::MapType::kArrayOfMaps || m.type == platform::MapType::kHashOfMaps) &&
           m.inner_map >= 0) {
         r0 = Reg::pointer(RegType::kConstMapPtr);
@@ -380,9 +414,19 @@ bool Engine::do_helper_call(const Insn& insn) {
     }
     case RetType::kPtrToBtfIdOrNull:
     case RetType::kPtrToMemOrBtfId:
+    case RetType::kPtrToSocketOrNull:
+    case RetType::kPtrToTcpSockOrNull:
+    case RetType::kPtrToSockCommonOrNull:
+    case RetType::kPtrToBtfIdTrusted:
       r0 = Reg::pointer(RegType::kBtfId);
-      r0.maybe_null = p->ret == RetType::kPtrToBtfIdOrNull;
+      r0.maybe_null = p->ret != RetType::kPtrToMemOrBtfId && p->ret != RetType::kPtrToBtfIdTrusted;
       if (r0.maybe_null) r0.id = new_id();
+      if (p->flags & platform::kAcquiresRef) {
+        r0.ref_obj_id = r0.id;
+        st_.refs.push_back(RefState{r0.id, pc_});
+      } else if (p->flags & platform::kPtrCast) {
+        r0.ref_obj_id = cast_ref;  // the same object: releasing either releases both
+      }
       break;
   }
   // A tail call made inside a subprogram returns to that subprogram's caller once the target

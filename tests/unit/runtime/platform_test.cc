@@ -21,7 +21,7 @@ TEST(HelperProtos, KnownSignatures) {
   EXPECT_TRUE(helper_proto(44)->changes_pkt_data());
   EXPECT_EQ(helper_proto(209)->name, "user_ringbuf_drain");
   EXPECT_EQ(helper_proto(500), nullptr);
-  EXPECT_FALSE(helper_proto(20)->known);  // skb_get_tunnel_key: name only
+  EXPECT_FALSE(helper_proto(49)->known);  // setsockopt: name only
 }
 
 TEST(HelperProtos, MapCompatibility) {
@@ -38,7 +38,7 @@ TEST(ProgTypes, HelpersAndSections) {
   EXPECT_TRUE(helper_allowed(ProgType::kXdp, 44));
   EXPECT_FALSE(helper_allowed(ProgType::kSchedCls, 44));
   EXPECT_TRUE(helper_allowed(ProgType::kKprobe, 14));
-  EXPECT_FALSE(helper_allowed(ProgType::kXdp, 14));
+  EXPECT_FALSE(helper_allowed(ProgType::kXdp, 9));  // skb_store_bytes: skb programs only
   EXPECT_EQ(prog_type_from_section("xdp"), ProgType::kXdp);
   EXPECT_EQ(prog_type_from_section("tc/ingress"), ProgType::kSchedCls);
   EXPECT_EQ(prog_type_from_section("kprobe/do_sys_open"), ProgType::kKprobe);
