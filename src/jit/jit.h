@@ -74,7 +74,7 @@ struct JitRunCtx {
   uint64_t fault_insn = 0;          // +24
   uint32_t pkt_fail = 0;            // +32  set by a failed LD_ABS/LD_IND (the run ends with r0 = 0)
   uint32_t in_callback = 0;         // +36  the fault happened inside a callback (call_function)
-  uint64_t loops = isa::kMaxLoops;  // +40  may_goto budget left (the main prologue resets it)
+  uint64_t loops = isa::kMaxLoops;  // +40  may_goto budget of the running function
 };
 
 // Entry point: r1 = ctx, r2 = ctx_len, every other register 0 (like the interpreter).
@@ -87,8 +87,9 @@ using CallbackFn = uint64_t (*)(JitRunCtx* rc, uint64_t r1, uint64_t r2, uint64_
 
 // vm::EngineHooks::call_function of the JIT (installed in every JitProgram's runs): inside a
 // JIT run it runs the callback on the run's JitRunCtx (RunState::engine), sharing its frame
-// depth and may_goto budget; a fault or stop inside makes the run stop (the caller's helper
-// loop gets 1). Outside a JIT run (a timer firing) it runs the callback as a fresh run.
+// depth (with a may_goto budget of its own); a fault or stop inside makes the run stop (the
+// caller's helper loop gets 1). Outside a JIT run (a timer firing) it runs the callback as a fresh
+// run.
 uint64_t jit_call_function(const void* program, uint64_t target, uint64_t r1, uint64_t r2,
                            uint64_t r3, uint64_t r4, uint64_t r5);
 

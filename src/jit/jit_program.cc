@@ -81,7 +81,8 @@ uint64_t jit_call_function(const void* program, uint64_t target, uint64_t r1, ui
   const bool is_jit = prog != nullptr && prog->magic_ == JitProgram::kMagic;
   const CallbackFn fn = is_jit ? prog->callback_entry(target) : nullptr;
   if (rs != nullptr && rs->hooks.call_function == &jit_call_function && rs->engine != nullptr) {
-    // Inside a JIT run: same JitRunCtx (frame depth, may_goto budget, fault record).
+    // Inside a JIT run: same JitRunCtx (frame depth, fault record); the callback gets a
+    // may_goto budget of its own, as every function call does in the kernel.
     auto* rc = static_cast<JitRunCtx*>(rs->engine);
     if (rs->stop) return 1;  // the run is already stopping: end the caller's loop
     if (fn == nullptr) {
@@ -95,9 +96,12 @@ uint64_t jit_call_function(const void* program, uint64_t target, uint64_t r1, ui
     const uint64_t saved_rsp = rc->saved_rsp;
     const uint32_t depth = rc->depth;
     const vm::RunState* const state = rc->rs;
+    const uint64_t loops = rc->loops;
+    rc->loops = isa::kMaxLoops;
     const uint64_t r0 = fn(rc, r1, r2, r3, r4, r5);
-    rc->saved_rsp = saved_rsp;  // the outer frames' unwind point and depth
+    rc->saved_rsp = saved_rsp;  // the outer frames' unwind point, depth and may_goto budget
     rc->depth = depth;
+    rc->loops = loops;
     rc->rs = const_cast<vm::RunState*>(state);
     if (rc->fault != 0) {
       if (rc->in_callback == 0) rc->in_callback = 1;

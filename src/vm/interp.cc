@@ -458,7 +458,7 @@ uint64_t call_function(const void* program, uint64_t target, uint64_t r1, uint64
   m.args = args;
   m.parent = outer;
   m.nesting = outer->nesting + 1;
-  m.loops = outer->loops;  // one may_goto budget per program run
+  // m.loops: a budget of its own (loops_left), as every function call has in the kernel
   rs->engine = &m;
   uint64_t r0;
   if (m.checked) {

@@ -24,8 +24,9 @@
 // (r0 becomes stop_value). Helper id 12 (bpf_tail_call) is handled here through
 // EngineHooks::tail_call_target (33 tail calls at most; a missing entry falls through).
 // `callx rN` calls the helper whose id is in rN (the bpf_conformance convention).
-// may_goto falls through while the run's loop budget (isa::kMaxLoops, one counter per run,
-// shared by subprograms, callbacks and tail calls) lasts and jumps once it is spent.
+// may_goto falls through while the function's loop budget (isa::kMaxLoops, one counter per
+// function call as in the kernel: fresh for each bpf-to-bpf call, callback and tail call) lasts
+// and jumps once it is spent.
 //
 // Callbacks: run() installs EngineHooks::call_function (bpf_loop, for_each_map_elem run the
 // program's own function at an absolute instruction index, the value a resolved lddw

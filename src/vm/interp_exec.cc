@@ -561,6 +561,7 @@ uint64_t interp_exec(Machine& m) {
     if (target == nullptr) NEXT();
     if (target->magic_ != Interpreter::kMagic) FAULT(kBadTailTarget);
     ++rs->tail_calls;
+    *m.loops = isa::kMaxLoops;  // the target's prologue sets its own may_goto budget
     rs->program = target;
     SWITCH_PROG(target);
     ip = base;
@@ -576,6 +577,8 @@ uint64_t interp_exec(Machine& m) {
     f.saved[2] = R[8];
     f.saved[3] = R[9];
     f.fp = R[10];
+    f.loops = *m.loops;
+    *m.loops = isa::kMaxLoops;
     R[10] = stack_top - depth * kFrameBytes;
     ip += 1 + ip->imm;
     DISPATCH();
@@ -588,6 +591,7 @@ uint64_t interp_exec(Machine& m) {
     R[8] = f.saved[2];
     R[9] = f.saved[3];
     R[10] = f.fp;
+    *m.loops = f.loops;
     ip = f.ret;
     if (f.prog != cur) SWITCH_PROG(f.prog);
     DISPATCH();

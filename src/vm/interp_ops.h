@@ -74,6 +74,7 @@ struct Frame {
   const Interpreter* prog;
   uint64_t saved[4];  // r6..r9
   uint64_t fp;        // r10
+  uint64_t loops;     // the caller's may_goto budget, back when the callee returns
 };
 
 // State of one run. The loop keeps registers in its own locals; this holds inputs and the
@@ -94,8 +95,9 @@ struct Machine {
   const uint64_t* args = nullptr;
   const Machine* parent = nullptr;
   unsigned nesting = 0;
-  // may_goto: the run's loop budget (isa::kMaxLoops at the start of a run). `loops` points at
-  // the top-level run's counter, so subprograms, callbacks and tail calls share one budget.
+  // may_goto: the running function's budget, as the kernel keeps a counter in each function's
+  // frame: isa::kMaxLoops at the start of a run, of a callback run, of every bpf-to-bpf call
+  // (the caller's is saved in its Frame) and after a tail call.
   uint64_t loops_left = isa::kMaxLoops;
   uint64_t* loops = &loops_left;
   // Fault report (valid when fault != kNone).

@@ -102,6 +102,7 @@ bool Compiler::check_structure() {
       case isa::OpKind::MayGoto:
         if (in.src != 0 || in.dst != 0 || in.imm != 0)
           return err(pc, "invalid may_goto imm " + std::to_string(in.imm));
+        has_may_goto_ = true;
         refs.push_back({pc, static_cast<int64_t>(pc) + 1 + in.off, false});
         break;
       case isa::OpKind::Ja:
@@ -177,9 +178,6 @@ void Compiler::emit_main_prologue() {
   emit_push_frame();
   a.mov(ax::r12, ax::rdx);
   a.mov(ax::qword_ptr(ax::r12, kOffSavedRsp), ax::rsp);
-  // One may_goto budget per run (before tail_entry_: a tail call keeps what is left). Set by
-  // every program, not only those with may_goto: a program without it may tail-call one with it.
-  a.mov(ax::qword_ptr(ax::r12, kOffLoops), static_cast<int32_t>(isa::kMaxLoops));
   // r1 = ctx and r2 = ctx_len arrive in rdi/rsi; the other registers start at 0.
   a.xor_(ax::eax, ax::eax);
   a.xor_(ax::edx, ax::edx);
@@ -190,6 +188,9 @@ void Compiler::emit_main_prologue() {
   a.xor_(ax::r14d, ax::r14d);
   a.xor_(ax::r15d, ax::r15d);
   a.bind(tail_entry_);
+  // A fresh may_goto budget for the program, also when it is entered by a tail call (the kernel
+  // keeps the counter in the function's frame and sets it in the program's prologue).
+  if (has_may_goto_) a.mov(ax::qword_ptr(ax::r12, kOffLoops), static_cast<int32_t>(isa::kMaxLoops));
   a.lea(ax::rbp, ax::ptr(ax::rsp, isa::kStackSize));
 }
 
@@ -354,6 +355,19 @@ bool Compiler::emit_insn(size_t pc) {
       a.sub(ax::qword_ptr(ax::r12, kOffLoops), 1);
       return true;
     case K::Call:
+      if (in.src == isa::kPseudoCall && has_may_goto_) {
+        // The callee gets a budget of its own; the caller's is back when it returns (the
+        // kernel's per-frame counter). 16 bytes keep rsp aligned.
+        a.sub(ax::rsp, 16);
+        a.mov(ax::r11, ax::qword_ptr(ax::r12, kOffLoops));
+        a.mov(ax::qword_ptr(ax::rsp), ax::r11);
+        a.mov(ax::qword_ptr(ax::r12, kOffLoops), static_cast<int32_t>(isa::kMaxLoops));
+        emit_call(pc, in);
+        a.mov(ax::r11, ax::qword_ptr(ax::rsp));
+        a.mov(ax::qword_ptr(ax::r12, kOffLoops), ax::r11);
+        a.add(ax::rsp, 16);
+        return true;
+      }
       return emit_call(pc, in);
     case K::Callx:
       return emit_callx(pc, in);

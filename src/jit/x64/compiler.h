@@ -114,6 +114,7 @@ class Compiler {
   asmjit::Label unwind_;                  // rax = result; restores the main frame and returns
   asmjit::Label stop_stub_;               // r11 = RunState*
   asmjit::Label tail_entry_;              // body start for tail calls into this program
+  bool has_may_goto_ = false;             // a may_goto anywhere: budgets per function call
   asmjit::Label pkt_fail_;                // a legacy packet load failed: end the run with r0 = 0
   bool bmi2_ = false;
   std::optional<std::mt19937_64> rng_;  // blinding only (seeding one costs ~1 us)
