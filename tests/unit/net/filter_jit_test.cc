@@ -315,6 +315,21 @@ TEST(FilterJit, EachPacketStartsClean) {
     EXPECT_EQ(out[n], in[n] + 7) << n;
   }
   EXPECT_EQ((*jit)->run_batch(in, sizeof(uint32_t), 0, out), 0u);
+  // A 64-bit immediate (two slots; a dead one is dropped whole) and a jump over it.
+  const std::vector<isa::Insn> wide = {
+      mk(0x18, 3, 0, 0, 5),    mk(0, 0, 0, 0, 9),     // r3 = 9 << 32 | 5: dead
+      mk(0x18, 2, 0, 0, 0x10), mk(0, 0, 0, 0, 1),     // r2 = 1 << 32 | 0x10
+      mk(0x61, 0, 1, 0, 0),    mk(0x15, 0, 0, 2, 0),  // if w0 == 0 skip the next lddw
+      mk(0x18, 2, 0, 0, 3),    mk(0, 0, 0, 0, 0),     // r2 = 3
+      mk(0x77, 2, 0, 0, 0),    mk(0x0f, 0, 2, 0, 0),  // r0 += r2
+      mk(0x95, 0, 0, 0, 0)};
+  auto wj = FilterJit::compile(wide);
+  ASSERT_TRUE(wj.ok()) << wj.error().format();
+  EXPECT_TRUE(plan_filter_jit(wide).dead[0]);
+  for (size_t n = 0; n < 5; ++n) {
+    uint32_t ctx = in[n];
+    EXPECT_EQ((*wj)->run(&ctx), static_cast<uint32_t>(interp_run(wide, &ctx, 4))) << n;
+  }
 }
 
 TEST(FilterJit, RefusesWhatItDoesNotCompileAndTheFactoryFallsBack) {
