@@ -10,6 +10,24 @@ bool license_is_gpl_compatible(std::string_view l) {
          l == "Dual MIT/GPL" || l == "Dual MPL/GPL";
 }
 
+namespace {
+
+verifier::MapInfo map_info(const ObjectImpl& o, const loader::MapSpec& ls) {
+  verifier::MapInfo mi;
+  mi.type = static_cast<platform::MapType>(ls.type);
+  mi.key_size = ls.key_size;
+  mi.value_size = ls.value_size;
+  mi.max_entries = ls.max_entries;
+  mi.flags = ls.map_flags;
+  mi.name = ls.name;
+  MapSpecialFields special = map_special_fields(o.spec.btf.get(), ls.btf_value_type_id);
+  mi.spin_lock_off = special.spin_lock_off;
+  mi.timer_off = special.timer_off;
+  return mi;
+}
+
+}  // namespace
+
 verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
   const loader::ProgramSpec& ps = *p.spec;
   verifier::Program vp;
@@ -17,18 +35,14 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
   vp.insns = ps.insns;
   vp.type = p.type;
   vp.gpl = license_is_gpl_compatible(o.spec.license);
-  for (const auto& ls : o.spec.maps) {
-    verifier::MapInfo mi;
-    mi.type = static_cast<platform::MapType>(ls.type);
-    mi.key_size = ls.key_size;
-    mi.value_size = ls.value_size;
-    mi.max_entries = ls.max_entries;
-    mi.flags = ls.map_flags;
-    mi.name = ls.name;
-    MapSpecialFields special = map_special_fields(o.spec.btf.get(), ls.btf_value_type_id);
-    mi.spin_lock_off = special.spin_lock_off;
-    mi.timer_off = special.timer_off;
-    vp.maps.push_back(mi);
+  for (const auto& ls : o.spec.maps) vp.maps.push_back(map_info(o, ls));
+  // Map-in-map: each outer map's inner template goes after the object's maps (lddw indices
+  // stay the object's), so a lookup in the outer map yields a map pointer the verifier knows
+  // the key and value sizes of.
+  for (size_t i = 0; i < o.spec.maps.size(); ++i) {
+    if (!o.spec.maps[i].inner) continue;
+    vp.maps[i].inner_map = static_cast<int32_t>(vp.maps.size());
+    vp.maps.push_back(map_info(o, *o.spec.maps[i].inner));
   }
   for (const auto& li : ps.line_info) {
     verifier::LineInfo l;

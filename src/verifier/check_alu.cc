@@ -210,6 +210,13 @@ bool Engine::do_alu(const Insn& insn) {
         "test the pointer against NULL before doing arithmetic on it");
   switch (ptr.type) {
     case RegType::kConstMapPtr:
+      // Adding a known zero leaves the map pointer as it is (the kernel allows exactly this).
+      if (op == AluOp::kAdd && off_reg.type == RegType::kScalar && off_reg.var.is_const() &&
+          off_reg.var.const_value() == 0) {
+        dst = ptr;
+        return true;
+      }
+      return fail(rp + " pointer arithmetic on " + reg_type_name(ptr) + " prohibited");
     case RegType::kPacketEnd:
     case RegType::kFunc:
     case RegType::kBtfId:
