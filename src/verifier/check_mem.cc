@@ -21,6 +21,28 @@ std::string fmt(const char* f, auto... args) {
   return buf;
 }
 
+// The kernel struct a map pointer points at, as the kernel names it in map_ptr messages.
+const char* map_struct_name(platform::MapType t) {
+  using M = platform::MapType;
+  switch (t) {
+    case M::kArray:
+    case M::kPercpuArray:
+    case M::kProgArray:
+    case M::kPerfEventArray:
+    case M::kCgroupArray:
+    case M::kArrayOfMaps:
+      return "bpf_array";
+    case M::kHash:
+    case M::kPercpuHash:
+    case M::kLruHash:
+    case M::kLruPercpuHash:
+    case M::kHashOfMaps:
+      return "bpf_htab";
+    default:
+      return "bpf_map";
+  }
+}
+
 }  // namespace
 
 bool Engine::check_stack_access(const Reg& ptr, int regno, int off, int size, bool write,
@@ -290,6 +312,22 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
         return false;
       set_value(Reg::scalar(Scalar::unknown_bytes(size)));
       return true;
+    }
+    case RegType::kConstMapPtr: {
+      // The kernel lets privileged programs read struct bpf_map through BTF. bombus's map
+      // pointers are its own objects, not kernel structs, so it keeps the kernel's refusals and
+      // refuses the reads it cannot honour at run time as well.
+      const MapInfo* m = map_of(ptr);
+      const char* sname = m ? map_struct_name(m->type) : "bpf_map";
+      const int64_t at = ptr.off + off;
+      if (at < 0)
+        return fail(fmt("%s is %s invalid negative access: off=%d", rn.c_str(), sname,
+                        static_cast<int>(at)));
+      if (write) return fail(fmt("only read from %s is supported", sname));
+      return fail(fmt("%s reads struct %s at off=%d size=%d: kernel map fields are not available "
+                      "in bombus",
+                      rn.c_str(), sname, static_cast<int>(at), size),
+                  "read the map's properties in user space and pass them in a global or map");
     }
     default:
       return fail(rn + " invalid mem access '" + reg_type_name(ptr) + "'");
