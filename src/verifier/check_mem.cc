@@ -487,6 +487,13 @@ bool Engine::do_ld_abs(const Insn& insn) {
     return false;
   for (int r = 1; r <= 5; ++r) reg(r) = Reg{};
   reg(0) = Reg::scalar(Scalar::unknown_bytes(isa::size_bytes(insn.opcode)));
+  // A load past the packet ends the function with r0 = 0 (the kernel's hidden exit after
+  // LD_ABS). In a subprogram that returns to the caller, which must handle it: explore both.
+  if (st_.frames.size() > 1 && !st_.cur().callback) {
+    push_branch(st_, pc_ + 1);
+    reg(0) = Reg::constant(0);
+    return do_exit();
+  }
   return true;
 }
 
