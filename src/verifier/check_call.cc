@@ -363,6 +363,12 @@ bool Engine::do_helper_call(const Insn& insn) {
     if (!setup_callback(func_target, id, args, async)) return false;
   }
 
+  if (id == kHelperTailCall) {
+    const int sub = st_.cur().subprog;
+    for (const FuncInfo& f : prog_.funcs)
+      if (sub > 0 && f.insn == cfg_.subprog_starts[sub] && !f.returns_scalar)
+        return fail("tail_call is only allowed in functions that return 'int'.");
+  }
   if (id == kHelperTailCall && !st_.refs.empty())
     return fail("tail_call would lead to reference leak");
 

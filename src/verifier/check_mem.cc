@@ -480,6 +480,12 @@ bool Engine::do_ld_abs(const Insn& insn) {
     return fail("BPF_LD_[ABS|IND] instructions not allowed for this program type");
   if (st_.lock_id) return fail("BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region");
   if (!st_.refs.empty()) return fail("BPF_LD_[ABS|IND] cannot be mixed with socket references");
+  // BTF says this subprogram returns no scalar: its hidden exit could not return 0.
+  const int sub = st_.cur().subprog;
+  for (const FuncInfo& f : prog_.funcs)
+    if (sub > 0 && f.insn == cfg_.subprog_starts[sub] && !f.returns_scalar)
+      return fail("LD_ABS is only allowed in functions that return 'int'.",
+                  "declare the function as returning int");
   if (!check_reg_read(6)) return false;
   if (reg(6).type != RegType::kCtx)
     return fail("at the time of BPF_LD_ABS|IND R6 != pointer to skb");

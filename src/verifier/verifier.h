@@ -31,6 +31,14 @@ struct LineInfo {
   std::string text;
 };
 
+// BTF func info for one function (the loader's func_info): where it starts and whether its
+// BTF return type is a scalar (int or enum; not void, not a pointer). The kernel allows LD_ABS
+// and tail calls only in subprograms that return one.
+struct FuncInfo {
+  uint32_t insn = 0;
+  bool returns_scalar = true;
+};
+
 // lddw map references are pseudo forms whose imm is an index into `maps` (map[idx:N], or the
 // fd form whose imm is treated the same way).
 struct Program {
@@ -40,6 +48,7 @@ struct Program {
   std::vector<MapInfo> maps;
   bool gpl = false;
   std::vector<LineInfo> lines;  // sorted by insn
+  std::vector<FuncInfo> funcs;  // BTF func info; empty without BTF (nothing checked then)
 };
 
 struct Options {
