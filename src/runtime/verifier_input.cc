@@ -66,6 +66,13 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
     l.text = std::string(li.text);
     vp.lines.push_back(std::move(l));
   }
+  for (const auto& x : o.spec.externs) {  // kfunc calls name the kernel BTF id the loader resolved
+    if (!x.is_func || !x.resolved) continue;
+    int16_t off = 0;
+    for (size_t m = 0; m < o.spec.btf_modules.size(); ++m)
+      if (o.spec.btf_modules[m] == x.btf_module) off = static_cast<int16_t>(m + 1);
+    vp.kfuncs.push_back({static_cast<int32_t>(x.kernel_btf_id), off, x.name});
+  }
   return vp;
 }
 

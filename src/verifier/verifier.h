@@ -39,6 +39,15 @@ struct FuncInfo {
   bool returns_scalar = true;
 };
 
+// A kernel function the program calls (call src 2: imm is the FUNC's id in the kernel's BTF, off
+// 0 for vmlinux or the module's BTF slot, as the loader resolved the __ksym extern). The name
+// selects bombus's own description of the kfunc (verifier/kfunc_table.h).
+struct KfuncRef {
+  int32_t btf_id = 0;
+  int16_t off = 0;
+  std::string name;
+};
+
 // lddw map references are pseudo forms whose imm is an index into `maps` (map[idx:N], or the
 // fd form whose imm is treated the same way).
 struct Program {
@@ -48,6 +57,7 @@ struct Program {
   std::vector<MapInfo> maps;
   bool gpl = false;
   std::vector<LineInfo> lines;  // sorted by insn
+  std::vector<KfuncRef> kfuncs;  // names of the kfuncs that calls refer to
   std::vector<FuncInfo> funcs;  // BTF func info; empty without BTF (nothing checked then)
 };
 

@@ -141,6 +141,13 @@ verifier::Program to_program(const loader::ObjectSpec& obj, const loader::Progra
   for (const auto& li : p.line_info)
     prog.lines.push_back({li.insn_off, std::string(li.file), li.line_col >> 10, li.line_col & 0x3ff,
                           std::string(li.text)});
+  for (const auto& x : obj.externs) {  // kfunc calls name the kernel BTF id the loader resolved
+    if (!x.is_func || !x.resolved) continue;
+    int16_t off = 0;
+    for (size_t m = 0; m < obj.btf_modules.size(); ++m)
+      if (obj.btf_modules[m] == x.btf_module) off = static_cast<int16_t>(m + 1);
+    prog.kfuncs.push_back({static_cast<int32_t>(x.kernel_btf_id), off, x.name});
+  }
   return prog;
 }
 
