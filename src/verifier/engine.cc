@@ -28,8 +28,8 @@ std::string Report::stats_line() const {
   return buf;
 }
 
-Engine::Engine(const Program& prog, const Options& opts, Report& rep)
-    : prog_(prog), opts_(opts), rep_(rep) {}
+Engine::Engine(const Program& prog, const Options& opts, Report& rep, bool conservative)
+    : prog_(prog), opts_(opts), rep_(rep), conservative_(conservative) {}
 
 bool Engine::fail(std::string msg, std::string hint) {
   if (rep_.error.empty()) {
@@ -77,6 +77,7 @@ void Engine::run() {
   }
   rep_.subprog_starts = cfg_.subprog_starts;
   cfg_.precise = compute_precise_regs(prog_, cfg_);
+  cfg_.live = compute_live_regs(prog_, cfg_);
   rep_.facts.assign(n, {});
   if (opts_.record_states) {
     rep_.entry_states.assign(n, {});
@@ -107,6 +108,10 @@ void Engine::run() {
     }
   }
   if (ok) ok = finalize_stack_depth();
+  if (ok && !conservative_ && !validate_loose_prunes()) {
+    rerun_ = true;
+    return;
+  }
   if (ok) {
     rep_.accepted = true;
     // Branch facts: a conditional jump seen only one way is constant.
@@ -147,6 +152,8 @@ bool Engine::step() {
   }
   const Insn& insn = prog_.insns[pc_];
   const auto& info = isa::op_info(insn.opcode);
+  record_hist();
+  demand_precision_before_insn();
   State before;
   if (opts_.log_level >= 1) {
     log_line_info(pc_);
@@ -198,9 +205,7 @@ bool Engine::step() {
       if (insn.src == isa::kPseudoCall)
         ok = do_subprog_call(insn);
       else if (insn.src == isa::kPseudoKfuncCall)
-        ok = do_kfunc_call(insn);
-      else if (is_dynptr_helper(insn.imm))
-        ok = do_dynptr_helper(insn);
+        ok = fail("calling kernel functions is not supported");
       else
         ok = do_helper_call(insn);
       break;
@@ -274,23 +279,43 @@ static State without_dead_regs(const State& cur, const State& old) {
   return s;
 }
 
+// Which explored states may end the current path. A settled checkpoint (fully explored, in no
+// unfinished loop) has complete liveness and precision: dead registers and imprecise scalars are
+// ignored (dynamic_masks). An in-progress one (a loop head) is compared with the static masks,
+// except at may_goto (another depth) and callback call sites, where like the kernel its current
+// precision is used; those prunes are validated again with its final marks at the end.
 bool Engine::is_pruned() {
   auto& list = explored_[pc_];
   const Insn& insn = prog_.insns[pc_];
   bool callback_site = insn.opcode == 0x85 && insn.src == 0 && platform::helper_proto(insn.imm) &&
                        (platform::helper_proto(insn.imm)->flags & platform::kCallback);
-  const std::vector<uint16_t> masks = precise_masks();
+  const bool may_goto = isa::op_info(insn.opcode).kind == isa::OpKind::MayGoto;
+  const PruneMasks stat = static_masks(st_, pc_);
   for (size_t i = 0; i < list.size(); ++i) {
     Checkpoint& cp = *list[i];
-    if (state_subsumes(cp.st, st_, &masks)) {
-      if (cp.branches > 0 && !callback_site && cp.st.may_goto_depth == st_.may_goto_depth &&
-          state_subsumes(without_dead_regs(st_, cp.st), cp.st, &masks)) {
-        fail("infinite loop detected at insn " + std::to_string(pc_),
-             "the loop's state repeats exactly, so it can never exit; make the loop variable "
-             "change and be compared against a bound");
-        return false;
-      }
+    const bool unsettled = cp.branches > 0 || in_loop(cp);
+    if (cp.branches > 0 && !callback_site && cp.st.may_goto_depth == st_.may_goto_depth &&
+        state_subsumes_masked(cp.st, st_, stat) &&
+        state_subsumes_masked(without_dead_regs(st_, cp.st), cp.st, stat)) {
+      fail("infinite loop detected at insn " + std::to_string(pc_),
+           "the loop's state repeats exactly, so it can never exit; make the loop variable "
+           "change and be compared against a bound");
+      return false;
+    }
+    bool hit = false, loose = false;
+    if (!unsettled && !conservative_) {
+      hit = state_subsumes_masked(cp.st, st_, dynamic_masks(cp));
+    } else {
+      if (!conservative_ &&
+          ((may_goto && cp.st.may_goto_depth != st_.may_goto_depth) || callback_site))
+        hit = loose = state_subsumes_masked(cp.st, st_, dynamic_masks(cp));
+      if (!hit) hit = state_subsumes_masked(cp.st, st_, stat);
+    }
+    if (hit) {
       ++cp.hits;
+      if (loose) loose_prunes_.push_back(LoosePrune{st_, &cp});
+      if (unsettled) add_backedge(&cp);
+      propagate_precision(cp);
       return true;
     }
     // Like the kernel, forget states that keep failing to match: they only cost time.
@@ -306,6 +331,11 @@ bool Engine::is_pruned() {
   cp->insn = pc_;
   cp->branches = 1;
   cp->parent = parent_;
+  cp->depth = parent_ ? parent_->depth + 1 : 0;
+  cp->hist = std::move(hist_);
+  hist_.clear();
+  cp->written = std::move(written_);
+  written_.clear();
   parent_ = cp.get();
   list.push_back(std::move(cp));
   ++rep_.total_states;
@@ -313,22 +343,6 @@ bool Engine::is_pruned() {
   rep_.peak_states = std::max(rep_.peak_states, cur_states_);
   rep_.max_states_per_insn = std::max<uint64_t>(rep_.max_states_per_insn, list.size());
   return false;
-}
-
-std::vector<uint16_t> Engine::precise_masks() const {
-  // The top frame is at pc_; every caller resumes after its call (a callback's caller re-runs
-  // the helper call itself).
-  std::vector<uint16_t> m(st_.frames.size(), 0xffff);
-  for (size_t f = 0; f < st_.frames.size(); ++f) {
-    int at = pc_;
-    if (f + 1 < st_.frames.size()) {
-      const Frame& callee = st_.frames[f + 1];
-      at = callee.callback ? callee.callsite : callee.callsite + 1;
-    }
-    if (at >= 0 && at < static_cast<int>(cfg_.precise.size())) m[f] = cfg_.precise[at];
-    if (f + 1 < st_.frames.size()) m[f] &= ~1u;  // r0 is overwritten by the return
-  }
-  return m;
 }
 
 void Engine::finish_path() {
@@ -347,6 +361,8 @@ bool Engine::pop_path() {
   st_ = std::move(p.st);
   pc_ = p.insn;
   parent_ = p.parent;
+  hist_ = std::move(p.hist);
+  written_ = std::move(p.written);
   if (opts_.log_level >= 1)
     pending_log_ += "from " + std::to_string(p.from) + " to " + std::to_string(p.insn) + ": " +
                     state_str(st_) + "\n";
@@ -355,7 +371,7 @@ bool Engine::pop_path() {
 
 void Engine::push_branch(State st, int insn) {
   if (parent_) ++parent_->branches;
-  stack_.push_back(Pending{std::move(st), insn, pc_, parent_});
+  stack_.push_back(Pending{std::move(st), insn, pc_, parent_, hist_, written_});
 }
 
 bool Engine::finalize_stack_depth() {
@@ -389,8 +405,17 @@ bool Engine::finalize_stack_depth() {
 Report verify(const Program& prog, const Options& opts) {
   Report rep;
   auto t0 = std::chrono::steady_clock::now();
+  bool rerun = false;
   {
     Engine e(prog, opts, rep);
+    e.run();
+    rerun = e.needs_conservative_rerun();
+  }
+  if (rerun) {
+    // A prune made against a loop head's precision at the time no longer holds with its final
+    // marks: verify again without such prunes.
+    rep = Report{};
+    Engine e(prog, opts, rep, /*conservative=*/true);
     e.run();
   }
   rep.verification_time_ns = static_cast<uint64_t>(

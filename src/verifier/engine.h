@@ -3,6 +3,7 @@
 // functions, cfg.cc the structural pass). Not part of the public API.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,16 +23,27 @@ struct CfgInfo {
   std::vector<bool> prune_point;
   std::vector<bool> reachable;
   std::vector<uint16_t> precise;
+  std::vector<uint16_t> live;  // per insn: registers live on entry (liveness.cc)
 };
 // Checks jumps, lddw pairs, opcodes, subprogram boundaries and reachability. On failure sets
 // *error / *error_insn and returns false.
 bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error_insn);
 // Per insn: bit r set when register r's exact scalar value may still matter (precision.cc).
 std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& cfg);
-// Helpers whose arguments are dynptrs, checked by dynptr.cc instead of check_call.cc.
-bool is_dynptr_helper(int32_t id);
+// Per insn: bit r set when register r may be read before written from there (liveness.cc).
+std::vector<uint16_t> compute_live_regs(const Program& prog, const CfgInfo& cfg);
 // Kernel-log rendering of one instruction ("r0 = *(u32 *)(r1 +4)").
 std::string insn_text(const std::vector<isa::Insn>& insns, size_t pc);
+
+// One processed instruction in a path's history (backtrack.cc walks it backwards): the frame it
+// ran in, the stack slot a fixed-offset stack load/store touched, linked scalars at a jump.
+struct HistEntry {
+  int32_t insn = 0;
+  int8_t depth = 0;     // index of the frame the insn ran in
+  int8_t sframe = -1;   // stack access: frame of the slot, -1 none
+  int8_t sslot = -1;    // stack access: slot index (0 = fp-8)
+  int32_t linked = -1;  // index into Engine::linked_ (scalars sharing an id at this jump)
+};
 
 struct Checkpoint {
   State st;
@@ -39,14 +51,30 @@ struct Checkpoint {
   int branches = 0;  // live paths below this checkpoint; 0 = fully explored
   uint32_t hits = 0, misses = 0;
   Checkpoint* parent = nullptr;
+  uint32_t depth = 0;                // checkpoints above it on its path
+  std::vector<HistEntry> hist;       // instructions from the parent checkpoint to this one
+  std::vector<uint16_t> prec_regs;   // per frame: scalars marked precise by backtracking
+  std::vector<uint64_t> prec_slots;  // per frame: 8-byte spilled scalars marked precise
+  std::vector<uint64_t> read_slots;  // per frame: slots some continuation reads (liveness)
+  std::vector<uint64_t> written;     // per frame: slots fully written since the parent
+  // Outermost loop head (an in-progress checkpoint some descendant was pruned against) this
+  // checkpoint lies in: while it is explored, this one's marks may be incomplete.
+  Checkpoint* loop_entry = nullptr;
+  std::vector<uint32_t> backedges;  // indices into Engine::backedges_ pruned against this one
 };
 
 class Engine {
-  friend class KfuncCall;  // check_kfunc.cc: branches and widens at iterator next() calls
-
  public:
-  Engine(const Program& prog, const Options& opts, Report& rep);
+  Engine(const Program& prog, const Options& opts, Report& rep, bool conservative = false);
   void run();
+  // A prune decided against a checkpoint whose precision was still growing no longer holds
+  // with its final marks: the caller re-verifies with conservative = true.
+  bool needs_conservative_rerun() const { return rerun_; }
+  // Precision (backtrack.cc): the exact value of register `regno` in the current frame matters
+  // from here on; mark it and what it was computed from precise in the parent checkpoints.
+  void mark_precise(int regno);
+  // Tests only: compare every register at checkpoints, as if nothing were dead.
+  void set_liveness(bool on) { use_liveness_ = on; }
 
   // --- shared by the transfer functions ---
   bool fail(std::string msg, std::string hint = {});
@@ -72,8 +100,6 @@ class Engine {
                           const Reg* stored, bool sign_ext);
   bool do_helper_call(const isa::Insn& insn);
   bool do_subprog_call(const isa::Insn& insn);
-  bool do_kfunc_call(const isa::Insn& insn);     // check_kfunc.cc (iterators, dynptrs, kfunc refs)
-  bool do_dynptr_helper(const isa::Insn& insn);  // dynptr.cc: helpers 197-203 and 209
   bool do_exit();
   void clear_pkt_pointers();
   void release_ref(uint32_t ref);
@@ -97,13 +123,52 @@ class Engine {
     int insn;
     int from;
     Checkpoint* parent;
+    std::vector<HistEntry> hist;
+    std::vector<uint64_t> written;
   };
+  // Bit sets of registers and stack slots per frame that backtracking still has to explain.
+  struct BtSet {
+    std::array<uint16_t, 8> regs{};
+    std::array<uint64_t, 8> slots{};
+    bool empty() const;
+  };
+  struct LinkedItem {
+    int8_t frame;
+    int8_t reg;  // -1: a stack slot
+    int8_t slot;
+  };
+  // A path that ended at an in-progress (or not yet settled) checkpoint: its continuation is the
+  // target's, so marks the target gains later are carried back along this path too.
+  struct Backedge {
+    Checkpoint* target;
+    Checkpoint* parent;
+    std::vector<HistEntry> hist;
+    std::vector<uint64_t> written;
+  };
+  struct LoosePrune {  // validated at the end with the target's final marks
+    State cur;
+    Checkpoint* target;
+  };
+  void record_hist();
+  void mark_slots_read(int frame, uint64_t slots);
+  void propagate_reads(size_t frame, uint64_t slots, Checkpoint* cp);
+  void demand_precision_before_insn();
+  void backtrack(BtSet bt, const std::vector<HistEntry>& seg, Checkpoint* parent, bool skip_last);
+  bool backtrack_insn(const HistEntry& e, int later_depth, BtSet& bt);
+  void mark_all_precise(Checkpoint* from);
+  void propagate_precision(const Checkpoint& old);
+  void add_backedge(Checkpoint* target);
+  void drain_backedges();
+  PruneMasks dynamic_masks(const Checkpoint& cp) const;
+  PruneMasks static_masks(const State& st, int pc) const;
+  std::vector<uint16_t> live_masks(const State& st, int pc) const;
+  bool in_loop(const Checkpoint& cp) const;
+  bool validate_loose_prunes();
   bool step();
   bool do_jump(const isa::Insn& insn);
   bool do_may_goto(const isa::Insn& insn);
   void widen_spilled_scalars(int callsite);
   bool is_pruned();
-  std::vector<uint16_t> precise_masks() const;
   void finish_path();
   bool pop_path();
   void push_branch(State st, int insn);
@@ -111,6 +176,7 @@ class Engine {
   void log_line_info(int pc);
   bool check_return_value();
   void find_equal_scalars(const Reg& known);
+  void record_linked_scalars(int dst, int src);
   void mark_ptr_or_null(uint32_t id, bool is_null);
   void mark_pkt_range(const Reg& pkt, int32_t new_range);
   bool pointer_compare(const isa::Insn& insn, Reg& a, Reg& b, State& taken, State& fall);
@@ -129,6 +195,16 @@ class Engine {
   std::vector<std::unique_ptr<Checkpoint>> evicted_;
   std::vector<Pending> stack_;
   uint64_t cur_states_ = 0;
+  bool conservative_ = false;  // no pruning on marks that may still grow (the fallback run)
+  bool use_liveness_ = true;
+  bool rerun_ = false;
+  std::vector<HistEntry> hist_;    // the current path since parent_
+  std::vector<uint64_t> written_;  // per frame: stack slots fully written since parent_
+  std::vector<std::vector<LinkedItem>> linked_;
+  std::vector<Backedge> backedges_;
+  std::vector<Checkpoint*> be_work_;  // checkpoints whose marks grew, with backedges
+  bool draining_ = false;
+  std::vector<LoosePrune> loose_prunes_;
   int last_line_pc_ = -1;
 };
 

@@ -69,6 +69,30 @@ void Engine::find_equal_scalars(const Reg& known) {
   });
 }
 
+// Before a comparison refines linked scalars (find_equal_scalars), remember which registers and
+// spilled slots share an id with the operands, for precision backtracking.
+void Engine::record_linked_scalars(int dst, int src) {
+  std::vector<LinkedItem> items;
+  for (int regno : {dst, src}) {
+    if (regno < 0) continue;
+    const Reg& r = st_.reg(regno);
+    if (r.type != RegType::kScalar || r.id == 0) continue;
+    for (size_t f = 0; f < st_.frames.size(); ++f) {
+      const Frame& fr = st_.frames[f];
+      for (int i = 0; i < 11; ++i)
+        if (fr.regs[i].type == RegType::kScalar && fr.regs[i].id == r.id)
+          items.push_back(LinkedItem{static_cast<int8_t>(f), static_cast<int8_t>(i), 0});
+      for (size_t i = 0; i < fr.stack.size() && i < 64; ++i)
+        if (fr.stack[i].is_spill() && fr.stack[i].spilled.type == RegType::kScalar &&
+            fr.stack[i].spilled.id == r.id)
+          items.push_back(LinkedItem{static_cast<int8_t>(f), -1, static_cast<int8_t>(i)});
+    }
+  }
+  if (items.size() < 2 || hist_.empty()) return;
+  hist_.back().linked = static_cast<int32_t>(linked_.size());
+  linked_.push_back(std::move(items));
+}
+
 void Engine::mark_ptr_or_null(uint32_t id, bool is_null) {
   if (id == 0) return;
   for_each_reg(st_, [&](Reg& r) {
@@ -135,6 +159,7 @@ bool Engine::do_jump(const Insn& insn) {
   int decided = -1;  // 1: always taken, 0: never taken
 
   if (a.type == RegType::kScalar && b.type == RegType::kScalar) {
+    record_linked_scalars(insn.dst, x ? insn.src : -1);
     decided = branch_taken(a.var, b.var, op, is32);
     if (decided < 0) {
       auto apply = [&](State& s, Cmp c) {
@@ -162,12 +187,18 @@ bool Engine::do_jump(const Insn& insn) {
       else if (!f_ok)
         decided = 1;
     }
+    // The branch was decided by the operands' ranges: their exact values matter.
+    if (decided >= 0) {
+      mark_precise(insn.dst);
+      if (x) mark_precise(insn.src);
+    }
   } else if (!is32 && (op == Cmp::kEq || op == Cmp::kNe) &&
              ((a.is_pointer() && b.type == RegType::kScalar && b.var.is_const() &&
                b.var.const_value() == 0) ||
               (b.is_pointer() && a.type == RegType::kScalar && a.var.is_const() &&
                a.var.const_value() == 0))) {
     const Reg& p = a.is_pointer() ? a : b;
+    if (x) mark_precise(a.is_pointer() ? insn.src : insn.dst);  // it must be exactly 0
     // Only some pointer kinds are known non-NULL to the kernel (reg_not_null); comparing ctx,
     // stack or packet pointers with 0 explores both outcomes there, so it does here.
     const bool known_not_null = p.type == RegType::kMapValue || p.type == RegType::kMapKey ||
@@ -320,6 +351,7 @@ bool Engine::check_return_value() {
       break;
   }
   if (!ranged) return true;
+  mark_precise(0);
   if (r0.type != RegType::kScalar)
     return fail(std::string("At program exit the register R0 is not a known value (") +
                 reg_type_name(r0) + ")");
@@ -339,10 +371,13 @@ bool Engine::do_exit() {
   if (st_.lock_id != 0)
     return fail("bpf_spin_unlock is missing",
                 "every path from bpf_spin_lock must reach bpf_spin_unlock before exit or calls");
-  if (!check_reg_read(0)) return false;
+  // A bpf-to-bpf function may return without setting r0 (the kernel checks r0 only at the
+  // main program's exit and a callback's); the caller then cannot read it.
+  if ((st_.frames.size() == 1 || fr.callback) && !check_reg_read(0)) return false;
   if (st_.frames.size() > 1) {
     Reg r0 = st_.reg(0);
     if (fr.callback) {
+      mark_precise(0);
       if (r0.type != RegType::kScalar)
         return fail("At callback return the register R0 is not a known value (" +
                     std::string(reg_type_name(r0)) + ")");

@@ -47,22 +47,41 @@ bool is_zero_spill(const StackSlot& s, int k) {
          s.spilled.var.is_const() && s.spilled.var.const_value() == 0;
 }
 
-bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids) {
+// An 8-byte spilled scalar nothing made precise (dynamic precision) covers any 8-byte spilled
+// scalar and any all-misc/zero slot: the kernel's imprecise spill rule.
+bool loose_spill(const StackSlot& os, const StackSlot& cs) {
+  if (os.spill_size() != 8 || os.spilled.type != RegType::kScalar) return false;
+  if (cs.spill_size() == 8) return cs.spilled.type == RegType::kScalar;
+  for (SlotType b : cs.bytes)
+    if (b != SlotType::kMisc && b != SlotType::kZero) return false;
+  return true;
+}
+
+// Slots holding only data marks (no iterator/dynptr object): the ones liveness may ignore.
+bool plain_slot(const StackSlot& s) {
+  for (SlotType b : s.bytes)
+    if (static_cast<uint8_t>(b) > static_cast<uint8_t>(SlotType::kZero)) return false;
+  return true;
+}
+
+bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids, uint64_t loose = 0,
+                    uint64_t live = ~0ull) {
   static const StackSlot kEmpty{};
   for (size_t i = 0; i < o.stack.size(); ++i) {
+    if (i < 64 && !((live >> i) & 1) && plain_slot(o.stack[i]) &&
+        (i >= c.stack.size() || plain_slot(c.stack[i])))
+      continue;  // no continuation reads this slot
+    if (i < 64 && ((loose >> i) & 1) &&
+        loose_spill(o.stack[i], i < c.stack.size() ? c.stack[i] : kEmpty))
+      continue;
     const StackSlot& os = o.stack[i];
     const StackSlot& cs = i < c.stack.size() ? c.stack[i] : kEmpty;
-    if (os.is_special()) {  // an iterator or dynptr: the same object in the same state
-      if (cs.bytes != os.bytes || !reg_subsumes(os.spilled, cs.spilled, ids)) return false;
-      continue;
-    }
     if (os.is_spill()) {
       if (!cs.is_spill() || cs.spill_size() != os.spill_size() ||
           !reg_subsumes(os.spilled, cs.spilled, ids)) {
         // A spilled unknown scalar covers misc bytes too.
         if (!(os.spill_size() == 8 && os.spilled.type == RegType::kScalar &&
-              os.spilled.var.is_unbounded() && cs.bytes[0] != SlotType::kInvalid && !cs.is_spill() &&
-              !cs.is_special()))
+              os.spilled.var.is_unbounded() && cs.bytes[0] != SlotType::kInvalid && !cs.is_spill()))
           return false;
       }
       if (os.spill_size() == 8) continue;
@@ -87,6 +106,13 @@ bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids) {
 }  // namespace
 
 bool state_subsumes(const State& o, const State& c, const std::vector<uint16_t>* precise) {
+  if (!precise) return state_subsumes_masked(o, c, PruneMasks{});
+  PruneMasks m;
+  m.precise = *precise;
+  return state_subsumes_masked(o, c, m);
+}
+
+bool state_subsumes_masked(const State& o, const State& c, const PruneMasks& m) {
   if (o.frames.size() != c.frames.size() || o.refs.size() != c.refs.size()) return false;
   if ((o.lock_id != 0) != (c.lock_id != 0) || o.lock_off != c.lock_off || o.lock_map != c.lock_map)
     return false;
@@ -95,14 +121,18 @@ bool state_subsumes(const State& o, const State& c, const std::vector<uint16_t>*
     const Frame& of = o.frames[f];
     const Frame& cf = c.frames[f];
     if (of.callsite != cf.callsite || of.callback != cf.callback) return false;
-    const uint16_t mask = precise && f < precise->size() ? (*precise)[f] : 0xffff;
+    const uint16_t mask = f < m.precise.size() ? m.precise[f] : 0xffff;
+    const uint16_t live = f < m.live.size() ? m.live[f] : 0xffff;
     for (int r = 0; r < 11; ++r) {
+      if (!(live & (1u << r))) continue;  // dead: no continuation reads it
       if (!(mask & (1u << r)) && of.regs[r].type == RegType::kScalar &&
           cf.regs[r].type == RegType::kScalar)
         continue;  // an imprecise scalar: any value is as good as any other
       if (!reg_subsumes(of.regs[r], cf.regs[r], ids)) return false;
     }
-    if (!stack_subsumes(of, cf, ids)) return false;
+    if (!stack_subsumes(of, cf, ids, f < m.loose_slots.size() ? m.loose_slots[f] : 0,
+                        f < m.live_slots.size() ? m.live_slots[f] : ~0ull))
+      return false;
   }
   for (size_t i = 0; i < o.refs.size(); ++i)
     if (!ids.check(o.refs[i].id, c.refs[i].id)) return false;
@@ -143,10 +173,6 @@ const char* reg_type_name(const Reg& r) {
       return "func";
     case RegType::kBtfId:
       return r.maybe_null ? "ptr_or_null_" : "ptr_";
-    case RegType::kIter:
-      return r.maybe_null ? "iter_drained" : "iter";
-    case RegType::kDynptr:
-      return "dynptr";
   }
   return "?";
 }
@@ -201,7 +227,7 @@ std::string state_str(const State& s, bool only_frame_top) {
       const StackSlot& sl = fr.stack[i];
       if (sl.bytes == std::array<SlotType, 8>{}) continue;
       out += " fp-" + std::to_string((i + 1) * 8) + "=";
-      if (sl.is_spill() || sl.is_special()) {
+      if (sl.is_spill()) {
         out += reg_str(sl.spilled);
         continue;
       }
@@ -218,10 +244,6 @@ std::string state_str(const State& s, bool only_frame_top) {
             break;
           case SlotType::kSpill:
             out += 'r';
-            break;
-          case SlotType::kIter:
-          case SlotType::kDynptr:
-            out += 'x';  // a byte of a special object whose first byte was overwritten
             break;
         }
       }
