@@ -31,7 +31,7 @@ const std::vector<std::vector<Sample>> kRounds = {
 
 std::vector<Result3> run_bombus() {
   ObjectOptions o;
-  o.verify = false;  // bombus's verifier does not model dynptrs yet
+  o.verify = true;  // dynptrs are modelled (verifier/dynptr.cc): the drain program verifies
   auto obj = Object::open_file(USER_RINGBUF_OBJ, o);
   EXPECT_TRUE(obj.ok());
   if (!obj.ok() || !(*obj)->load().ok()) return {};
