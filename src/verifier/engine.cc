@@ -205,7 +205,9 @@ bool Engine::step() {
       if (insn.src == isa::kPseudoCall)
         ok = do_subprog_call(insn);
       else if (insn.src == isa::kPseudoKfuncCall)
-        ok = fail("calling kernel functions is not supported");
+        ok = do_kfunc_call(insn);
+      else if (is_dynptr_helper(insn.imm))
+        ok = do_dynptr_helper(insn);
       else
         ok = do_helper_call(insn);
       break;

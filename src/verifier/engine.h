@@ -32,6 +32,8 @@ bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error
 std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& cfg);
 // Per insn: bit r set when register r may be read before written from there (liveness.cc).
 std::vector<uint16_t> compute_live_regs(const Program& prog, const CfgInfo& cfg);
+// Helpers whose arguments are dynptrs, checked by dynptr.cc instead of check_call.cc.
+bool is_dynptr_helper(int32_t id);
 // Kernel-log rendering of one instruction ("r0 = *(u32 *)(r1 +4)").
 std::string insn_text(const std::vector<isa::Insn>& insns, size_t pc);
 
@@ -64,6 +66,8 @@ struct Checkpoint {
 };
 
 class Engine {
+  friend class KfuncCall;  // check_kfunc.cc: branches and widens at iterator next() calls
+
  public:
   Engine(const Program& prog, const Options& opts, Report& rep, bool conservative = false);
   void run();
@@ -100,6 +104,8 @@ class Engine {
                           const Reg* stored, bool sign_ext);
   bool do_helper_call(const isa::Insn& insn);
   bool do_subprog_call(const isa::Insn& insn);
+  bool do_kfunc_call(const isa::Insn& insn);  // check_kfunc.cc (iterators, dynptrs, kfunc refs)
+  bool do_dynptr_helper(const isa::Insn& insn);  // dynptr.cc: helpers 197-203 and 209
   bool do_exit();
   void clear_pkt_pointers();
   void release_ref(uint32_t ref);

@@ -76,12 +76,17 @@ bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids, uint64_t loose =
       continue;
     const StackSlot& os = o.stack[i];
     const StackSlot& cs = i < c.stack.size() ? c.stack[i] : kEmpty;
+    if (os.is_special()) {  // an iterator or dynptr: the same object in the same state
+      if (cs.bytes != os.bytes || !reg_subsumes(os.spilled, cs.spilled, ids)) return false;
+      continue;
+    }
     if (os.is_spill()) {
       if (!cs.is_spill() || cs.spill_size() != os.spill_size() ||
           !reg_subsumes(os.spilled, cs.spilled, ids)) {
         // A spilled unknown scalar covers misc bytes too.
         if (!(os.spill_size() == 8 && os.spilled.type == RegType::kScalar &&
-              os.spilled.var.is_unbounded() && cs.bytes[0] != SlotType::kInvalid && !cs.is_spill()))
+              os.spilled.var.is_unbounded() && cs.bytes[0] != SlotType::kInvalid && !cs.is_spill() &&
+              !cs.is_special()))
           return false;
       }
       if (os.spill_size() == 8) continue;
@@ -173,6 +178,10 @@ const char* reg_type_name(const Reg& r) {
       return "func";
     case RegType::kBtfId:
       return r.maybe_null ? "ptr_or_null_" : "ptr_";
+    case RegType::kIter:
+      return r.maybe_null ? "iter_drained" : "iter";
+    case RegType::kDynptr:
+      return "dynptr";
   }
   return "?";
 }
@@ -227,7 +236,7 @@ std::string state_str(const State& s, bool only_frame_top) {
       const StackSlot& sl = fr.stack[i];
       if (sl.bytes == std::array<SlotType, 8>{}) continue;
       out += " fp-" + std::to_string((i + 1) * 8) + "=";
-      if (sl.is_spill()) {
+      if (sl.is_spill() || sl.is_special()) {
         out += reg_str(sl.spilled);
         continue;
       }
@@ -244,6 +253,10 @@ std::string state_str(const State& s, bool only_frame_top) {
             break;
           case SlotType::kSpill:
             out += 'r';
+            break;
+          case SlotType::kIter:
+          case SlotType::kDynptr:
+            out += 'x';  // a byte of a special object whose first byte was overwritten
             break;
         }
       }

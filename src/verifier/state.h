@@ -26,6 +26,11 @@ enum class RegType : uint8_t {
   kMem,
   kFunc,
   kBtfId,
+  // Only as the description of a special stack object (StackSlot::spilled of kIter / kDynptr
+  // slots): map = iterator kind or dynptr type, off = slot index within the object, maybe_null =
+  // iterator drained, ref_obj_id = the reference it holds, id = dynptr identity.
+  kIter,
+  kDynptr,
 };
 
 struct Reg {
@@ -61,7 +66,9 @@ struct Reg {
   }
 };
 
-enum class SlotType : uint8_t { kInvalid, kSpill, kMisc, kZero };
+// kIter / kDynptr: bytes of an open-coded iterator or a dynptr on the stack (verifier/iter.h,
+// verifier/dynptr.h), described by StackSlot::spilled; not readable as data.
+enum class SlotType : uint8_t { kInvalid, kSpill, kMisc, kZero, kIter, kDynptr };
 
 // A spill covers bytes [0, spill_size()) of the slot (the low-address end, where a little-endian
 // value's low bytes are); narrower than 8 only for scalars, like the kernel's narrow spills.
@@ -69,6 +76,7 @@ struct StackSlot {                  // 8 bytes at [-(i+1)*8, -i*8) of a frame
   std::array<SlotType, 8> bytes{};  // byte k is at offset -(i+1)*8 + k
   Reg spilled;                      // valid when bytes[0] is kSpill
   bool is_spill() const { return bytes[0] == SlotType::kSpill; }
+  bool is_special() const { return bytes[0] == SlotType::kIter || bytes[0] == SlotType::kDynptr; }
   int spill_size() const {
     int n = 0;
     while (n < 8 && bytes[n] == SlotType::kSpill) ++n;
@@ -108,8 +116,9 @@ struct State {
   uint32_t lock_id = 0;  // 0: no spin lock held; else the map-value pointer id/map identity
   int32_t lock_off = 0;
   int32_t lock_map = -1;
-  // may_goto fall-throughs taken on this path (the kernel's may_goto_depth): states that differ
-  // only in it are different iterations of a loop that may_goto bounds, never an infinite loop.
+  // may_goto fall-throughs taken on this path (the kernel's may_goto_depth), plus active
+  // iterator next() branches (the kernel's iterator depth): states that differ only in it are
+  // different iterations of a loop that may_goto or an iterator bounds, never an infinite loop.
   uint32_t may_goto_depth = 0;
 
   Frame& cur() { return frames.back(); }
