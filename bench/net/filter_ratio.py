@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-expression libpcap / lean-JIT ratio from bombus-bench-net JSON output.
 
-Usage: bombus-bench-net --benchmark_filter='Filter/[04]/' --benchmark_repetitions=5 \
+Usage: bombus-bench-net --benchmark_filter='Filter/[04]/' --benchmark_repetitions=5 \\
          --benchmark_enable_random_interleaving=true --benchmark_format=json > out.json
        filter_ratio.py out.json [more.json ...]
 
@@ -23,10 +23,11 @@ def load(path):
     for b in data["benchmarks"]:
         if b.get("run_type") != "iteration" or not b["name"].startswith("BM_Filter/"):
             continue
-        _, engine, expr = b["name"].split("/")[:3]
-        key = (int(engine), int(expr))
+        parts = b["name"].split("/")
+        engine, expr, order = parts[1], parts[2], parts[3] if len(parts) > 3 else "0"
+        key = (int(engine), int(expr) + 100 * int(order))
         runs.setdefault(key, []).append(b["ns/pkt"] * 1e9 if b["ns/pkt"] < 1e-3 else b["ns/pkt"])
-        labels[int(expr)] = b.get("label", "").split(": ", 1)[-1]
+        labels[key[1]] = ("(shuffled) " if order != "0" else "") + b.get("label", "").split(": ", 1)[-1]
     return runs, labels
 
 
