@@ -183,6 +183,7 @@ Result<Loaded> load_object(const store::Store& st, const LoadRequest& req) {
   }
   if (!found)
     return make_error(Errc::kNotFound, "program '" + *req.only_program + "' not found in object");
+  if (req.before_load) req.before_load(o);
   Status st_load = obj->load();
   if (!st_load.ok()) {
     fs::remove_all(opts.map_dir, ec);
@@ -310,7 +311,8 @@ Result<uint32_t> adopt_program(const store::Store& st, Loaded& l, const Program&
 }
 
 Result<Loaded> reload_program(const store::Store& st, uint32_t prog_id,
-                              std::optional<Engine> engine) {
+                              std::optional<Engine> engine,
+                              std::function<void(runtime::ObjectImpl&)> before_load) {
   BOMBUS_ASSIGN_OR_RETURN(nlohmann::ordered_json meta, st.read_meta(store::Kind::kProg, prog_id));
   LoadRequest req;
   BOMBUS_ASSIGN_OR_RETURN(req.bytes,
@@ -321,6 +323,7 @@ Result<Loaded> reload_program(const store::Store& st, uint32_t prog_id,
   req.engine = engine.value_or(default_engine());
   const auto& ids = meta["_maps"];
   for (uint32_t i = 0; i < ids.size(); ++i) req.reuse.emplace_back(i, ids[i].get<uint32_t>());
+  req.before_load = std::move(before_load);
   return load_object(st, req);
 }
 

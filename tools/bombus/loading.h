@@ -4,6 +4,7 @@
 // several processes see and change one set of maps — as they would with the kernel.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,10 @@
 #include "store/store.h"
 #include "verifier/verifier.h"
 
+namespace bombus::runtime {
+struct ObjectImpl;
+}
+
 namespace bombus::cli {
 
 struct LoadRequest {
@@ -25,6 +30,8 @@ struct LoadRequest {
   std::vector<std::pair<uint32_t, uint32_t>> reuse;
   std::optional<std::string> only_program;  // load just this program (others not autoloaded)
   Engine engine = Engine::kJit;
+  // Called on the opened object right before load() (prog run's verification cache uses it).
+  std::function<void(runtime::ObjectImpl&)> before_load;
 };
 
 struct Loaded {
@@ -57,7 +64,8 @@ Result<uint32_t> adopt_program(const store::Store& st, Loaded& l, const Program&
 
 // Loads a stored program back (its object from the store, maps bound to the store's files).
 Result<Loaded> reload_program(const store::Store& st, uint32_t prog_id,
-                              std::optional<Engine> engine = std::nullopt);
+                              std::optional<Engine> engine = std::nullopt,
+                              std::function<void(runtime::ObjectImpl&)> before_load = {});
 // Tail calls across processes. Prog-array slots in the store hold store program ids (as the
 // kernel's hold program ids), whichever process wrote them. Before a stored program runs, this
 // loads every stored program that the prog arrays reachable from it name (transitively) into
