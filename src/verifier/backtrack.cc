@@ -24,11 +24,7 @@ using isa::OpKind;
 
 namespace {
 
-constexpr uint16_t bit(int r) {
-  return static_cast<uint16_t>(1u << r);
-}
-constexpr uint16_t kArgs = 0x3e;
-constexpr uint16_t kCallerSaved = 0x3f;
+constexpr auto bit = reg_bit;
 constexpr size_t kMaxBtFrames = 8;
 
 }  // namespace
@@ -177,7 +173,7 @@ bool Engine::backtrack_insn(const HistEntry& e, int later_depth, BtSet& bt) {
       // This call entered the callee: its r1..r5 were the caller's (a callback's arguments are
       // made by the helper and depend on nothing here).
       if (k != OpKind::Call) return false;
-      if (in.src == isa::kPseudoCall) bt.regs[d] |= bt.regs[later_depth] & kArgs;
+      if (in.src == isa::kPseudoCall) bt.regs[d] |= bt.regs[later_depth] & kRegArgs;
       bt.regs[later_depth] = 0;
       bt.slots[later_depth] = 0;
     } else if (later_depth == d - 1) {
@@ -251,7 +247,7 @@ bool Engine::backtrack_insn(const HistEntry& e, int later_depth, BtSet& bt) {
       break;
     case OpKind::LdAbs:
     case OpKind::LdInd:
-      regs &= static_cast<uint16_t>(~kCallerSaved);  // r0 comes from the packet
+      regs &= static_cast<uint16_t>(~kRegCallerSaved);  // r0 comes from the packet
       break;
     case OpKind::JccK:
     case OpKind::JccX: {
@@ -460,7 +456,7 @@ std::vector<uint16_t> Engine::live_masks(const State& st, int pc) const {
       clobbered = !callee.callback;
     }
     if (at >= 0 && at < static_cast<int>(cfg_.live.size())) m[f] = cfg_.live[at];
-    if (clobbered) m[f] &= static_cast<uint16_t>(~kCallerSaved);
+    if (clobbered) m[f] &= static_cast<uint16_t>(~kRegCallerSaved);
   }
   return m;
 }

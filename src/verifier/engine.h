@@ -30,6 +30,15 @@ struct CfgInfo {
 bool check_cfg(const Program& prog, CfgInfo& out, std::string* error, int* error_insn);
 // Per insn: bit r set when register r's exact scalar value may still matter (precision.cc).
 std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& cfg);
+// Register sets as bit masks (bit r = register r), shared by the backward analyses.
+constexpr uint16_t reg_bit(int r) {
+  return static_cast<uint16_t>(1u << r);
+}
+inline constexpr uint16_t kRegArgs = 0x3e;         // r1..r5
+inline constexpr uint16_t kRegCallerSaved = 0x3f;  // r0..r5
+// The instructions control can reach right after `pc` (fall-through and/or jump target; none
+// after exit): writes up to two into out, returns how many. Targets may be out of range.
+int insn_successors(const std::vector<isa::Insn>& insns, int pc, int out[2]);
 // Per insn: bit r set when register r may be read before written from there (liveness.cc).
 std::vector<uint16_t> compute_live_regs(const Program& prog, const CfgInfo& cfg);
 // Helpers whose arguments are dynptrs, checked by dynptr.cc instead of check_call.cc.
@@ -104,7 +113,7 @@ class Engine {
                           const Reg* stored, bool sign_ext);
   bool do_helper_call(const isa::Insn& insn);
   bool do_subprog_call(const isa::Insn& insn);
-  bool do_kfunc_call(const isa::Insn& insn);  // check_kfunc.cc (iterators, dynptrs, kfunc refs)
+  bool do_kfunc_call(const isa::Insn& insn);     // check_kfunc.cc (iterators, dynptrs, kfunc refs)
   bool do_dynptr_helper(const isa::Insn& insn);  // dynptr.cc: helpers 197-203 and 209
   bool do_exit();
   void clear_pkt_pointers();

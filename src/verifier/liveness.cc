@@ -14,11 +14,7 @@ using isa::OpKind;
 
 namespace {
 
-constexpr uint16_t bit(int r) {
-  return static_cast<uint16_t>(1u << r);
-}
-constexpr uint16_t kArgs = 0x3e;         // r1..r5
-constexpr uint16_t kCallerSaved = 0x3f;  // r0..r5
+constexpr auto bit = reg_bit;
 constexpr uint16_t kAll = 0x7ff;
 
 // Registers an instruction reads (use) and writes unconditionally (def).
@@ -60,15 +56,15 @@ void use_def(const Insn& in, uint16_t* use, uint16_t* def) {
     case OpKind::LdAbs:
     case OpKind::LdInd:
       *use = bit(6) | (k == OpKind::LdInd ? bit(in.src) : 0);
-      *def = kCallerSaved;
+      *def = kRegCallerSaved;
       break;
     case OpKind::JccK:
     case OpKind::JccX:
       *use = bit(in.dst) | (x ? bit(in.src) : 0);
       break;
     case OpKind::Call:
-      *use = kArgs;
-      *def = kCallerSaved;
+      *use = kRegArgs;
+      *def = kRegCallerSaved;
       break;
     case OpKind::Exit:
       *use = bit(0);
@@ -87,6 +83,32 @@ void use_def(const Insn& in, uint16_t* use, uint16_t* def) {
 
 }  // namespace
 
+int insn_successors(const std::vector<Insn>& insns, int pc, int out[2]) {
+  const Insn& in = insns[pc];
+  switch (isa::op_info(in.opcode).kind) {
+    case OpKind::Exit:
+      return 0;
+    case OpKind::Ja:
+      out[0] = pc + 1 + in.off;
+      return 1;
+    case OpKind::Jal:
+      out[0] = pc + 1 + in.imm;
+      return 1;
+    case OpKind::JccK:
+    case OpKind::JccX:
+    case OpKind::MayGoto:
+      out[0] = pc + 1;
+      out[1] = pc + 1 + in.off;
+      return 2;
+    case OpKind::Lddw:
+      out[0] = pc + 2;
+      return 1;
+    default:
+      out[0] = pc + 1;
+      return 1;
+  }
+}
+
 std::vector<uint16_t> compute_live_regs(const Program& prog, const CfgInfo& cfg) {
   const auto& insns = prog.insns;
   const int n = static_cast<int>(insns.size());
@@ -99,33 +121,14 @@ std::vector<uint16_t> compute_live_regs(const Program& prog, const CfgInfo& cfg)
   while (changed) {
     changed = false;
     for (int pc = n - 1; pc >= 0; --pc) {
-      const Insn& in = insns[pc];
-      const auto k = isa::op_info(in.opcode).kind;
       auto at = [&](int t) -> uint16_t {
         if (t < 0 || t >= n) return 0;
         return in_fn(pc, t) ? live[t] : kAll;  // a jump out of the function: assume everything
       };
+      int succ[2];
+      const int ns = insn_successors(insns, pc, succ);
       uint16_t out = 0;
-      switch (k) {
-        case OpKind::Exit:
-          break;
-        case OpKind::Ja:
-          out = at(pc + 1 + in.off);
-          break;
-        case OpKind::Jal:
-          out = at(pc + 1 + in.imm);
-          break;
-        case OpKind::JccK:
-        case OpKind::JccX:
-        case OpKind::MayGoto:
-          out = at(pc + 1) | at(pc + 1 + in.off);
-          break;
-        case OpKind::Lddw:
-          out = at(pc + 2);
-          break;
-        default:
-          out = at(pc + 1);
-      }
+      for (int i = 0; i < ns; ++i) out |= at(succ[i]);
       uint16_t v = static_cast<uint16_t>(use[pc] | (out & ~def[pc]) | bit(isa::kFramePointer));
       if (v != live[pc]) {
         live[pc] |= v;

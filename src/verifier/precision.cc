@@ -14,10 +14,8 @@ using isa::OpKind;
 std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& cfg) {
   const auto& insns = prog.insns;
   const int n = static_cast<int>(insns.size());
-  constexpr uint16_t kArgs = 0x3e;         // r1..r5
-  constexpr uint16_t kCallerSaved = 0x3f;  // r0..r5
   std::vector<uint16_t> before(n, 0);
-  auto bit = [](int r) { return static_cast<uint16_t>(1u << r); };
+  constexpr auto bit = reg_bit;
   bool changed = true;
   while (changed) {
     changed = false;
@@ -25,26 +23,10 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
       const Insn& in = insns[pc];
       const auto k = isa::op_info(in.opcode).kind;
       auto at = [&](int t) -> uint16_t { return t >= 0 && t < n ? before[t] : 0; };
+      int succ[2];
+      const int ns = insn_successors(insns, pc, succ);
       uint16_t out = 0;  // needed after this insn
-      int width = k == OpKind::Lddw ? 2 : 1;
-      switch (k) {
-        case OpKind::Exit:
-          out = 0;
-          break;
-        case OpKind::Ja:
-          out = at(pc + 1 + in.off);
-          break;
-        case OpKind::Jal:
-          out = at(pc + 1 + in.imm);
-          break;
-        case OpKind::JccK:
-        case OpKind::JccX:
-        case OpKind::MayGoto:
-          out = at(pc + 1) | at(pc + 1 + in.off);
-          break;
-        default:
-          out = at(pc + width);
-      }
+      for (int i = 0; i < ns; ++i) out |= at(succ[i]);
       uint16_t need = out;
       const bool x = (in.opcode & isa::kSrcX) != 0;
       switch (k) {
@@ -89,7 +71,7 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
           break;
         case OpKind::LdAbs:
         case OpKind::LdInd:
-          need &= ~kCallerSaved;
+          need &= ~kRegCallerSaved;
           need |= bit(6);
           if (k == OpKind::LdInd) need |= bit(in.src);
           break;
@@ -99,8 +81,8 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
           if (x) need |= bit(in.src);
           break;
         case OpKind::Call:
-          need &= ~kCallerSaved;
-          need |= kArgs;
+          need &= ~kRegCallerSaved;
+          need |= kRegArgs;
           break;
         case OpKind::Exit:
           need = bit(0);
