@@ -216,6 +216,34 @@ TEST(Pruning, DeadStackSlotDifferingBetweenPathsIsPruned) {
   EXPECT_EQ(l.log.find(": safe"), std::string::npos) << l.log;
 }
 
+TEST(Pruning, ReadMarksOfAPrunedPathReachItsParents) {
+  // Path 0 reaches y directly and reads fp-8 there; path 1 goes through x and is pruned at y, so
+  // the read must still be marked at x (copied from y's checkpoint). Path 2 arrives at x with
+  // a number instead of the stack pointer in fp-8: not covered, it reaches the dereference.
+  const Program p = assemble_prog(
+      "call 7\n"
+      "r6 = r0\n"
+      "*(u64 *)(r10 -8) = r10\n"
+      "if r6 > 10 goto other\n"
+      "if r6 > 5 goto x\n"
+      "goto y\n"
+      "x:\n"
+      "r7 = 0\n"
+      "y:\n"
+      "r1 = *(u64 *)(r10 -8)\n"
+      "r0 = *(u64 *)(r1 -8)\n"
+      "r0 = 0\n"
+      "exit\n"
+      "other:\n"
+      "*(u64 *)(r10 -8) = 0\n"
+      "goto x\n");
+  Options o;
+  o.log_level = 1;
+  const Report r = verify(p, o);
+  EXPECT_FALSE(r.accepted) << r.log;
+  EXPECT_EQ(r.error, "R1 invalid mem access 'scalar'") << r.log;
+}
+
 TEST(Pruning, ImpreciseValueAtTheJoinIsPruned) {
   // Same shape, but the number is only returned (a kprobe's return value is not range-checked),
   // so it never decides anything: the second path is pruned at the join.
