@@ -89,17 +89,9 @@ Result<RunnerStats> run_packets_batched(PacketSource& src, const PacketProgramFa
     if (sh.threads > 1) sync.arrive_and_wait();
     st.ns += *std::max_element(sh.thread_ns.begin(), sh.thread_ns.end());
     for (size_t i = 0; i < sh.n; ++i) {
-      const Verdict v = sh.verdicts[i];
-      const PacketBuffer& pkt = sh.bufs[i];
-      ++st.packets;
-      st.bytes += pkt.size();
-      ++st.per_verdict[static_cast<size_t>(v) % kNumVerdicts];
-      if (PacketSink* sink = outputs[v]) {
-        Status s = sink->write(pkt);
-        if (!s.ok()) {
-          if (!failure) failure = s.error();
-          break;
-        }
+      if (Status s = route_packet(outputs, st, sh.verdicts[i], sh.bufs[i]); !s.ok()) {
+        if (!failure) failure = s.error();
+        break;
       }
     }
     if (opts.progress) opts.progress(st, src.position());

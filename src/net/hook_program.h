@@ -9,10 +9,12 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "net/program_adapter.h"
 #include "net/runner.h"
 #include "vm/abi.h"
+#include "vm/helpers/helpers.h"
 
 namespace bombus::net {
 
@@ -27,7 +29,16 @@ inline constexpr size_t kXdpFrameSize = 4096;
 struct HookOptions {
   uint32_t ifindex = 1;  // device the packets arrive on when PacketBuffer::ifindex is 0
   uint32_t rx_queue = 0;
+  // The record the run's helpers write (vm::HelperEnv::redirect of the env the RawRunFn runs
+  // with; one per thread): cleared before each run and, after a REDIRECT verdict, turned into
+  // the packet's redirect_to (a devmap broadcast expands to the map's devices). Null: none.
+  vm::RedirectRecord* redirect = nullptr;
 };
+
+// The targets of a RedirectRecord (see vm/helpers/helpers.h) for a packet that arrived on
+// `ingress` (excluded from a broadcast with BPF_F_EXCLUDE_INGRESS), appended to `out`.
+void redirect_targets(const vm::RedirectRecord& r, uint32_t ingress,
+                      std::vector<RedirectTarget>& out);
 
 // Frames shorter than an Ethernet header are aborted without running (the kernel never hands
 // such a frame to XDP or tc). Socket filters: 0 drops, n < length trims, as the kernel.

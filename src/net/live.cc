@@ -173,6 +173,31 @@ uint64_t mono_ms() {
                                    .count());
 }
 
+// Sends a redirected frame out of every target that is an interface of the run (matched by its
+// kernel ifindex); the other targets (unknown devices, ingress, CPU and socket targets) are
+// counted in redirect_unknown and taken off the packet. No target reached: the frame is dropped.
+Verdict redirect_out(std::span<LiveInterface* const> ifaces, PacketBuffer& pkt, RunnerStats& st) {
+  if (pkt.redirect_to.empty()) {
+    ++st.redirect_unknown;
+    return Verdict::kDrop;
+  }
+  size_t kept = 0;
+  for (const RedirectTarget& t : pkt.redirect_to) {
+    LiveInterface* out = nullptr;
+    if (t.kind == RedirectKind::kIfindex)
+      for (LiveInterface* o : ifaces)
+        if (static_cast<uint32_t>(o->ifindex()) == t.index) out = o;
+    if (!out) {
+      ++st.redirect_unknown;
+      continue;
+    }
+    (void)out->send(pkt.bytes());  // a frame the link refuses is lost, as in XDP
+    pkt.redirect_to[kept++] = t;
+  }
+  pkt.redirect_to.resize(kept);
+  return kept ? Verdict::kRedirect : Verdict::kDrop;
+}
+
 }  // namespace
 
 std::unique_ptr<PacketSource> live_source(LiveInterface& iface, uint64_t max_packets,
@@ -209,25 +234,13 @@ Result<RunnerStats> run_live(std::span<LiveInterface* const> ifaces, const Packe
         st.ns += static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                            std::chrono::steady_clock::now() - t0)
                                            .count());
-        ++st.packets;
-        st.bytes += pkt.size();
-        LiveInterface* out = nullptr;
-        if (v == Verdict::kTx) out = in;
-        if (v == Verdict::kRedirect) {
-          for (LiveInterface* o : ifaces)
-            if (static_cast<uint32_t>(o->ifindex()) == pkt.redirect_ifindex) out = o;
-          if (!out) v = Verdict::kDrop;
-        }
-        ++st.per_verdict[static_cast<size_t>(v)];
-        if (out) (void)out->send(pkt.bytes());  // a frame the link refuses is lost, as in XDP
+        if (v == Verdict::kTx) (void)in->send(pkt.bytes());  // a refused frame is lost, as in XDP
+        if (v == Verdict::kRedirect) v = redirect_out(ifaces, pkt, st);
         if (v == Verdict::kPass && opts.bridge_pass) {
           for (LiveInterface* o : ifaces)
             if (o != in) (void)o->send(pkt.bytes());
         }
-        if (PacketSink* tap = opts.taps.by_verdict[static_cast<size_t>(v)]) {
-          Status s = tap->write(pkt);
-          if (!s.ok()) return s.error();
-        }
+        BOMBUS_TRY(route_packet(opts.taps, st, v, pkt));
         if (opts.max_packets && st.packets >= opts.max_packets) break;
       }
     }
@@ -238,6 +251,8 @@ Result<RunnerStats> run_live(std::span<LiveInterface* const> ifaces, const Packe
     }
   }
   for (PacketSink* tap : opts.taps.by_verdict)
+    if (tap) BOMBUS_TRY(tap->close());
+  for (const auto& [target, tap] : opts.taps.by_target)
     if (tap) BOMBUS_TRY(tap->close());
   return st;
 }

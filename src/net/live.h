@@ -1,7 +1,7 @@
 // Live interfaces: AF_PACKET sockets with a memory-mapped TPACKET_V3 receive ring and sendto()
 // for transmit, so XDP_TX and redirect verdicts put real frames on the wire. run_live() drives a
 // program over several interfaces at once (a user-space XDP: TX sends back out of the receiving
-// interface, REDIRECT out of the interface whose index the program set, PASS and DROP consume).
+// interface, REDIRECT out of the interfaces its redirect named, PASS and DROP consume).
 // Needs CAP_NET_RAW; opening fails with Errc::kPerm otherwise.
 #pragma once
 
@@ -77,8 +77,11 @@ struct LiveRunOptions {
 };
 
 // Receives on every interface, runs `prog` (PacketBuffer::ifindex = arrival interface) and acts
-// on the verdict. A redirect to an index not in `ifaces` counts as a drop. Taps are closed at
-// the end.
+// on the verdict: TX sends back out of the arrival interface, REDIRECT out of every target in
+// PacketBuffer::redirect_to that is one of `ifaces` (by kernel ifindex; a devmap broadcast
+// reaches several). Targets that are not (other devices, ingress, CPU or socket targets) count
+// in RunnerStats::redirect_unknown; a redirect that reaches no interface counts as a drop.
+// Taps (by verdict and by redirect target) are closed at the end.
 Result<RunnerStats> run_live(std::span<LiveInterface* const> ifaces, const PacketProgram& prog,
                              const LiveRunOptions& opts);
 

@@ -29,6 +29,18 @@ const char* verdict_name(Verdict v) {
   return kNames[static_cast<size_t>(v) % kNumVerdicts];
 }
 
+const char* redirect_kind_name(RedirectKind k) {
+  static const char* kNames[] = {"ifindex", "ingress", "cpu", "xsk"};
+  return kNames[static_cast<size_t>(k) % 4];
+}
+
+std::optional<RedirectKind> redirect_kind_from_name(std::string_view name) {
+  for (RedirectKind k :
+       {RedirectKind::kIfindex, RedirectKind::kIngress, RedirectKind::kCpu, RedirectKind::kXsk})
+    if (name == redirect_kind_name(k)) return k;
+  return std::nullopt;
+}
+
 Verdict verdict_from_xdp(uint64_t r0) {
   return r0 < kNumVerdicts ? static_cast<Verdict>(r0) : Verdict::kAborted;
 }
@@ -56,7 +68,7 @@ void PacketBuffer::assign(std::span<const uint8_t> frame, uint32_t wire, uint64_
   wire_len = std::max<uint32_t>(wire, static_cast<uint32_t>(frame.size()));
   ts_ns = ts;
   ifindex = 0;
-  redirect_ifindex = 0;
+  redirect_to.clear();
 }
 
 void PacketBuffer::set_window(size_t head, size_t len) {
@@ -167,21 +179,57 @@ std::unique_ptr<PacketSink> vector_sink(std::vector<Packet>* out) {
 
 std::string format_runner_stats(const RunnerStats& s, bool json) {
   if (json) {
-    std::string v;
+    std::string v, t;
     for (size_t i = 0; i < kNumVerdicts; ++i)
       v += fmt::format("{}\"{}\":{}", i ? "," : "", verdict_name(static_cast<Verdict>(i)),
                        s.per_verdict[i]);
+    for (const auto& [target, n] : s.per_target)
+      t += fmt::format("{}{{\"{}\":{},\"packets\":{}}}", t.empty() ? "" : ",",
+                       redirect_kind_name(target.kind), target.index, n);
     return fmt::format(
-        "{{\"packets\":{},\"bytes\":{},\"verdicts\":{{{}}},\"ns\":{},\"ns_per_packet\":{:.1f},"
+        "{{\"packets\":{},\"bytes\":{},\"verdicts\":{{{}}},\"redirect_targets\":[{}],"
+        "\"redirect_unknown\":{},\"ns\":{},\"ns_per_packet\":{:.1f},"
         "\"packets_per_second\":{:.0f}}}",
-        s.packets, s.bytes, v, s.ns, s.ns_per_packet(), s.packets_per_second());
+        s.packets, s.bytes, v, t, s.redirect_unknown, s.ns, s.ns_per_packet(),
+        s.packets_per_second());
   }
   std::string out = fmt::format("{} packets, {} bytes:", s.packets, s.bytes);
   for (size_t i = 0; i < kNumVerdicts; ++i)
     out += fmt::format(" {} {}", verdict_name(static_cast<Verdict>(i)), s.per_verdict[i]);
+  if (!s.per_target.empty() || s.redirect_unknown) {
+    out += " (redirected to";
+    for (const auto& [target, n] : s.per_target)
+      out += fmt::format(" {} {}: {},", redirect_kind_name(target.kind), target.index, n);
+    out += fmt::format(" unknown: {})", s.redirect_unknown);
+  }
   out += fmt::format("; {:.1f} ns/packet, {:.0f} packets/s", s.ns_per_packet(),
                      s.packets_per_second());
   return out;
+}
+
+void add_runner_stats(RunnerStats& into, const RunnerStats& from) {
+  into.packets += from.packets;
+  into.bytes += from.bytes;
+  for (size_t i = 0; i < kNumVerdicts; ++i) into.per_verdict[i] += from.per_verdict[i];
+  for (const auto& [target, n] : from.per_target) into.per_target[target] += n;
+  into.redirect_unknown += from.redirect_unknown;
+}
+
+Status route_packet(const RunnerOutputs& outputs, RunnerStats& st, Verdict v,
+                    const PacketBuffer& pkt) {
+  ++st.packets;
+  st.bytes += pkt.size();
+  ++st.per_verdict[static_cast<size_t>(v) % kNumVerdicts];
+  if (PacketSink* sink = outputs.by_verdict[static_cast<size_t>(v) % kNumVerdicts])
+    BOMBUS_TRY(sink->write(pkt));
+  if (v != Verdict::kRedirect) return {};
+  if (pkt.redirect_to.empty()) ++st.redirect_unknown;
+  for (const RedirectTarget& t : pkt.redirect_to) {
+    ++st.per_target[t];
+    for (const auto& [want, sink] : outputs.by_target)
+      if (want == t && sink) BOMBUS_TRY(sink->write(pkt));
+  }
+  return {};
 }
 
 Result<RunnerStats> run_packets(PacketSource& src, const PacketProgram& prog, RunnerOutputs outputs,
@@ -199,15 +247,9 @@ Result<RunnerStats> run_packets(PacketSource& src, const PacketProgram& prog, Ru
     const uint64_t t0 = now_ns();
     Verdict v = prog(pkt);
     st.ns += now_ns() - t0;
-    ++st.packets;
-    st.bytes += pkt.size();
-    ++st.per_verdict[static_cast<size_t>(v) % kNumVerdicts];
-    if (PacketSink* sink = outputs[v]) {
-      Status s = sink->write(pkt);
-      if (!s.ok()) {
-        failure = s.error();
-        break;
-      }
+    if (Status s = route_packet(outputs, st, v, pkt); !s.ok()) {
+      failure = s.error();
+      break;
     }
   }
   return finish_run(outputs, st, std::move(failure));
@@ -215,11 +257,13 @@ Result<RunnerStats> run_packets(PacketSource& src, const PacketProgram& prog, Ru
 
 Result<RunnerStats> finish_run(RunnerOutputs& outputs, const RunnerStats& st,
                                std::optional<Error> failure) {
-  for (PacketSink* sink : outputs.by_verdict) {
-    if (!sink) continue;
+  auto close = [&](PacketSink* sink) {
+    if (!sink) return;
     Status s = sink->close();
     if (!s.ok() && !failure) failure = s.error();
-  }
+  };
+  for (PacketSink* sink : outputs.by_verdict) close(sink);
+  for (const auto& [target, sink] : outputs.by_target) close(sink);
   if (failure) {
     failure->message +=
         fmt::format(" ({} earlier packets run: {})", st.packets, format_runner_stats(st, false));
@@ -261,9 +305,7 @@ Result<RunnerStats> run_packets_parallel(std::span<const Packet> packets,
   for (auto& th : pool) th.join();
   RunnerStats total;
   for (const RunnerStats& s : per) {
-    total.packets += s.packets;
-    total.bytes += s.bytes;
-    for (size_t i = 0; i < kNumVerdicts; ++i) total.per_verdict[i] += s.per_verdict[i];
+    add_runner_stats(total, s);
     total.ns = std::max(total.ns, s.ns);
   }
   return total;

@@ -8,10 +8,12 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +30,21 @@ const char* verdict_name(Verdict v);  // "aborted", "drop", "pass", "tx", "redir
 
 Verdict verdict_from_xdp(uint64_t r0);  // unknown actions are aborted, like the kernel
 Verdict verdict_from_tc(int64_t r0);    // TC_ACT_SHOT/STOLEN/QUEUED/TRAP drop, REDIRECT, else pass
+
+// Where a redirected packet goes: what the program's bpf_redirect / bpf_redirect_map named.
+enum class RedirectKind : uint8_t {
+  kIfindex,  // out of a device (bpf_redirect, a DEVMAP / DEVMAP_HASH entry, a broadcast)
+  kIngress,  // into a device's receive path (tc bpf_redirect with BPF_F_INGRESS)
+  kCpu,      // a CPUMAP entry (index: the CPU)
+  kXsk,      // an XSKMAP entry (index: the queue)
+};
+struct RedirectTarget {
+  RedirectKind kind = RedirectKind::kIfindex;
+  uint32_t index = 0;
+  auto operator<=>(const RedirectTarget&) const = default;
+};
+const char* redirect_kind_name(RedirectKind k);  // "ifindex", "ingress", "cpu", "xsk"
+std::optional<RedirectKind> redirect_kind_from_name(std::string_view name);
 
 // One packet being processed: the frame with headroom in front (so a program may grow the head,
 // like bpf_xdp_adjust_head) and tailroom behind.
@@ -56,8 +73,10 @@ class PacketBuffer {
 
   uint32_t wire_len = 0;  // on the wire (>= size() for truncated captures)
   uint64_t ts_ns = 0;
-  uint32_t ifindex = 0;           // where it arrived
-  uint32_t redirect_ifindex = 0;  // set by a program that redirects
+  uint32_t ifindex = 0;  // where it arrived
+  // Set by the hook runner after a REDIRECT verdict: the targets the program named (several for
+  // a devmap broadcast; none when it returned REDIRECT without a successful redirect helper).
+  std::vector<RedirectTarget> redirect_to;
 
  private:
   std::vector<uint8_t> storage_;
@@ -98,6 +117,9 @@ std::unique_ptr<PacketSink> vector_sink(std::vector<Packet>* out);
 struct RunnerOutputs {
   std::array<PacketSink*, kNumVerdicts> by_verdict{};  // indexed by Verdict; null = discard
   PacketSink*& operator[](Verdict v) { return by_verdict[static_cast<size_t>(v)]; }
+  // Redirected packets per target (by_verdict[kRedirect] still gets each of them once): a
+  // broadcast packet is written to the output of every target it went to.
+  std::vector<std::pair<RedirectTarget, PacketSink*>> by_target;
 };
 
 struct RunnerStats {
@@ -107,11 +129,23 @@ struct RunnerStats {
   // Time spent in the program (all threads: the slowest thread). run_packets: wall time;
   // run_packets_batched: thread CPU time per batch.
   uint64_t ns = 0;
+  // Redirected packets per target (a broadcast counts once per target), and redirects that
+  // went nowhere: REDIRECT without a target, or (live) a target that is no interface of the run
+  // (those are dropped and counted as drops).
+  std::map<RedirectTarget, uint64_t> per_target;
+  uint64_t redirect_unknown = 0;
   uint64_t count(Verdict v) const { return per_verdict[static_cast<size_t>(v)]; }
   double ns_per_packet() const { return packets ? static_cast<double>(ns) / packets : 0.0; }
   double packets_per_second() const { return ns ? packets * 1e9 / static_cast<double>(ns) : 0.0; }
 };
 std::string format_runner_stats(const RunnerStats& s, bool json);
+// Adds `from` into `into` (packets, bytes, verdicts, targets; ns is left to the caller).
+void add_runner_stats(RunnerStats& into, const RunnerStats& from);
+
+// Counts `pkt` under verdict `v` (and its redirect targets) and writes it to every output that
+// takes it. The one routing step of every runner.
+Status route_packet(const RunnerOutputs& outputs, RunnerStats& st, Verdict v,
+                    const PacketBuffer& pkt);
 
 // The end of every run: closes the outputs, then returns `st`, or the first failure (a source or
 // sink error during the run, else a close error) with the counts so far in its message.

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_util.h"
 #include "net/pcap_io.h"
 #include "net/traffic.h"
 
@@ -17,46 +18,15 @@ namespace bombus::net {
 namespace {
 
 namespace fs = std::filesystem;
+using cli_test::Ran;
+using cli_test::run;
+using cli_test::slurp;
 
-struct Ran {
-  int status = -1;
-  std::string out;
-};
-
-Ran run(const std::string& args) {
-  Ran r;
-  const std::string cmd = std::string(BOMBUS_CLI) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  r.status = pclose(p);
-  return r;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-class NetCli : public ::testing::Test {
+class NetCli : public cli_test::CaptureDirTest {
  protected:
   void SetUp() override {
     if (!fs::exists(NET_CLI_OBJ)) GTEST_SKIP() << NET_CLI_OBJ << " not built";
-    dir_ = fs::temp_directory_path() / ("bombus-net-cli-" + std::to_string(getpid()));
-    fs::create_directories(dir_);
-    TrafficOptions o;
-    o.seed = 11;
-    o.count = 3000;
-    pkts_ = generate_traffic(o);
-    ASSERT_TRUE(write_capture((dir_ / "in.pcap").string(), pkts_).ok());
-  }
-  void TearDown() override {
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
+    make_capture("bombus-net-cli-", 11, 3000);
   }
   // Runs xdp_mix on `threads` threads into files suffixed `tag`; returns the JSON stats.
   nlohmann::json mix(unsigned threads, const std::string& tag) {
@@ -71,8 +41,6 @@ class NetCli : public ::testing::Test {
     EXPECT_FALSE(j.is_discarded()) << r.out;
     return j;
   }
-  fs::path dir_;
-  std::vector<Packet> pkts_;
 };
 
 // What xdp_mix does to one frame, computed here from the bytes.

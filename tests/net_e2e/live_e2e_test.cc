@@ -4,11 +4,13 @@
 // ends: kernel pings from A to B go through it (redirect), a converted tcpdump filter drops
 // ICMP so pings fail, and a rewriting program answers pings to a phantom host (XDP_TX).
 // LiveCli runs the same three scenarios through `bombus net run ... dev IFNAME` with the
-// programs of progs/net_cli.bpf.c. Every wait is bounded (1 s per ping); the tests skip cleanly
-// without root or `ip`.
+// programs of progs/net_cli.bpf.c, and a devmap bridge (progs/net_redirect.bpf.c, its map
+// filled through the store with m0's and m1's ifindexes) that forwards pings by XDP_REDIRECT.
+// Every wait is bounded (1 s per ping); the tests skip cleanly without root or `ip`.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/ip_icmp.h>
 #include <poll.h>
@@ -33,6 +35,12 @@ namespace {
 
 int sh(const std::string& cmd) {
   return std::system((cmd + " >/dev/null 2>&1").c_str());
+}
+
+// A u32 as the four little-endian byte words `bombus map update` takes ("3 0 0 0").
+std::string fmt_u32(uint32_t v) {
+  return std::to_string(v & 0xff) + " " + std::to_string((v >> 8) & 0xff) + " " +
+         std::to_string((v >> 16) & 0xff) + " " + std::to_string(v >> 24);
 }
 
 class Netns {
@@ -192,7 +200,7 @@ class LiveE2E : public ::testing::Test {
       auto st = run_live(
           ifs,
           [&](PacketBuffer& p) {
-            p.redirect_ifindex = p.ifindex == i0 ? i1 : i0;
+            p.redirect_to = {{RedirectKind::kIfindex, p.ifindex == i0 ? i1 : i0}};
             return decide(p);
           },
           o);
@@ -280,17 +288,29 @@ class LiveCli : public ::testing::Test {
     if (access(NET_CLI_OBJ, R_OK) != 0) GTEST_SKIP() << NET_CLI_OBJ << " not built";
     if (!ns_.setup()) GTEST_SKIP() << "cannot create network namespaces/veth here";
     out_ = "/tmp/bombus-live-cli-" + std::to_string(getpid()) + ".json";
+    store_ = "/tmp/bombus-live-cli-store-" + std::to_string(getpid());
   }
   void TearDown() override {
     stop();
     ns_.teardown();
     unlink(out_.c_str());
+    sh("rm -rf " + store_);
+  }
+  // `bombus ARGS` with the test's store; true when it exits 0.
+  bool bombus(const std::string& args) {
+    return sh("BOMBUS_ROOT=" + store_ + " " + BOMBUS_CLI + " " + args) == 0;
   }
   void start(const std::string& prog) {
-    const std::string m = ns_.m(), m0 = ns_.dev("m0"), m1 = ns_.dev("m1");
-    std::vector<std::string> argv = {"ip",  "netns", "exec",      m,        BOMBUS_CLI, "-j",
-                                     "net", "run",   NET_CLI_OBJ, "prog",   prog,       "dev",
-                                     m0,    "dev",   m1,          "bridge", "duration", "30"};
+    start_run({NET_CLI_OBJ, "prog", prog, "dev", ns_.dev("m0"), "dev", ns_.dev("m1"), "bridge"});
+  }
+  // Runs `bombus -j net run RUN_ARGS duration 30` in namespace M (with the test's store).
+  void start_run(const std::vector<std::string>& run_args) {
+    std::vector<std::string> argv = {
+        "ip",       "netns", "exec", ns_.m(), "env", "BOMBUS_ROOT=" + store_,
+        BOMBUS_CLI, "-j",    "net",  "run"};
+    argv.insert(argv.end(), run_args.begin(), run_args.end());
+    argv.push_back("duration");
+    argv.push_back("30");
     pid_ = fork();
     if (pid_ == 0) {
       int fd = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -323,7 +343,7 @@ class LiveCli : public ::testing::Test {
 
   Netns ns_;
   pid_t pid_ = -1;
-  std::string out_;
+  std::string out_, store_;
 };
 
 TEST_F(LiveCli, PassDropAndTxThroughTheCommand) {
@@ -346,6 +366,47 @@ TEST_F(LiveCli, PassDropAndTxThroughTheCommand) {
   st = stop();
   EXPECT_TRUE(answered) << st;
   EXPECT_GE(count(st, "tx"), 1u) << st;
+}
+
+// A devmap bridge: xdp_forward (progs/net_redirect.bpf.c) redirects each frame to the device
+// `ports_hash` holds for its ingress ifindex; the map, filled through the store with the real
+// kernel ifindexes of m0 and m1, sends m0's frames out of m1 and back, so pings cross without
+// `bridge`. A target that is no interface of the run drops (redirect_unknown).
+TEST_F(LiveCli, DevmapRedirectForwardsBetweenVeths) {
+  if (access(NET_REDIRECT_OBJ, R_OK) != 0) GTEST_SKIP() << NET_REDIRECT_OBJ << " not built";
+  uint32_t i0 = 0, i1 = 0;
+  in_netns(ns_.m(), [&] {
+    i0 = if_nametoindex(ns_.dev("m0").c_str());
+    i1 = if_nametoindex(ns_.dev("m1").c_str());
+  });
+  ASSERT_TRUE(i0 && i1);
+  const std::string pins = store_ + "-pins";
+  ASSERT_TRUE(bombus(std::string("prog loadall ") + NET_REDIRECT_OBJ + " " + pins + "/p pinmaps " +
+                     pins + "/maps"));
+  auto set = [&](uint32_t from, uint32_t to) {
+    return bombus("map update pinned " + pins + "/maps/ports_hash key " + fmt_u32(from) +
+                  " value " + fmt_u32(to) + " 0 0 0 0");
+  };
+  ASSERT_TRUE(set(i0, i1));
+  ASSERT_TRUE(set(i1, i0));
+  start_run({"pinned", pins + "/p/xdp_forward", "dev", ns_.dev("m0"), "dev", ns_.dev("m1")});
+  bool through = false;
+  for (uint16_t i = 1; i <= 3 && !through; ++i) through = ping(ns_.a(), "10.77.0.2", i);
+  std::string st = stop();
+  EXPECT_TRUE(through) << st;
+  EXPECT_GE(count(st, "redirect"), 2u) << st;
+  EXPECT_NE(st.find("{\"ifindex\":" + std::to_string(i1) + ",\"packets\":"), std::string::npos)
+      << st;
+  EXPECT_EQ(count(st, "redirect_unknown"), 0u) << st;
+
+  // m0's frames to an ifindex that is no interface of the run: dropped, counted.
+  ASSERT_TRUE(set(i0, 999));
+  start_run({"pinned", pins + "/p/xdp_forward", "dev", ns_.dev("m0"), "dev", ns_.dev("m1")});
+  EXPECT_FALSE(ping(ns_.a(), "10.77.0.2", 10, 700));
+  st = stop();
+  EXPECT_GE(count(st, "redirect_unknown"), 1u) << st;
+  EXPECT_GE(count(st, "drop"), 1u) << st;
+  sh("rm -rf " + pins);
 }
 #endif
 

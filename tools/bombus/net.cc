@@ -41,16 +41,23 @@ int net_help(const Globals& g) {
                "\n"
                "       PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }\n"
                "       INPUT := { pcap FILE | dev IFNAME [dev IFNAME]... [bridge] }\n"
-               "       OUTPUT := { pass | drop | tx | redirect | aborted } FILE\n"
+               "       OUTPUT := { pass | drop | tx | redirect [TARGET] | aborted } FILE\n"
+               "       TARGET := { ifindex | ingress | cpu | xsk } N\n"
                "       ENGINE := { jit | interp | checked }\n"
                "       A PROG from the store runs against the store's maps; an OBJ file is\n"
                "       loaded with maps of its own. The program is loaded once and runs on\n"
                "       every packet (the JIT unless an engine is named); each verdict's\n"
-               "       packets go to its OUTPUT file, in capture order.\n"
+               "       packets go to its OUTPUT file, in capture order. redirect FILE\n"
+               "       takes every redirected packet; redirect TARGET FILE (repeatable) only\n"
+               "       those sent to that target: ifindex N by bpf_redirect or a devmap\n"
+               "       entry (a BPF_F_BROADCAST packet goes to each device of the map),\n"
+               "       ingress N by tc's BPF_F_INGRESS, cpu N and xsk N by cpumap/xskmap.\n"
                "       threads N: the capture is split over N worker threads, each its own\n"
                "       CPU for per-CPU maps. dev: live AF_PACKET interfaces; XDP_TX sends\n"
-               "       back out, bridge forwards XDP_PASS frames to the other interfaces;\n"
-               "       the run ends after count packets, duration seconds or SIGINT.\n";
+               "       back out, a redirect to a dev's ifindex sends out of that dev\n"
+               "       (other targets: dropped, counted as redirect_unknown), bridge\n"
+               "       forwards XDP_PASS frames to the other interfaces; the run ends\n"
+               "       after count packets, duration seconds or SIGINT.\n";
   return 0;
 }
 
@@ -65,6 +72,7 @@ struct NetRunArgs {
   std::vector<std::string> devs;
   bool bridge = false;
   std::array<std::optional<std::string>, net::kNumVerdicts> outputs;
+  std::vector<std::pair<net::RedirectTarget, std::string>> target_outputs;
   uint64_t count = 0;
   double duration_s = -1;
   unsigned threads = 1;
@@ -76,10 +84,27 @@ std::string parse_net_run(Args& args, NetRunArgs& a) {
   const std::pair<const char*, net::Verdict> kOutputs[] = {{"pass", net::Verdict::kPass},
                                                            {"drop", net::Verdict::kDrop},
                                                            {"tx", net::Verdict::kTx},
-                                                           {"redirect", net::Verdict::kRedirect},
                                                            {"aborted", net::Verdict::kAborted}};
   while (!args.empty()) {
     bool is_output = false;
+    if (args.accept("redirect")) {
+      if (!args.empty()) {
+        if (auto kind = net::redirect_kind_from_name(args.peek())) {
+          const std::string word = args.next();
+          auto n = args.require_u64("redirect target " + word);
+          if (!n.ok()) return n.error().format();
+          if (*n > UINT32_MAX) return "redirect target " + word + " must fit in 32 bits";
+          auto f = args.require("output file");
+          if (!f.ok()) return f.error().format();
+          a.target_outputs.push_back({{*kind, static_cast<uint32_t>(*n)}, *f});
+          continue;
+        }
+      }
+      auto f = args.require("output file");
+      if (!f.ok()) return f.error().format();
+      a.outputs[static_cast<size_t>(net::Verdict::kRedirect)] = *f;
+      continue;
+    }
     for (const auto& [word, v] : kOutputs) {
       if (!args.accept(word)) continue;
       auto f = args.require("output file");
@@ -136,11 +161,12 @@ std::string parse_net_run(Args& args, NetRunArgs& a) {
 
 // The loaded program's engine as a raw per-packet call on execution slot `cpu`: the JIT's entry
 // inside a RunState kept by the caller (no test-run set-up, no copies), or the engine image.
-net::RawRunFn raw_run(Program& prog, uint32_t cpu) {
+// `env` is the thread's own copy of the program's HelperEnv (the helpers record redirects in it).
+net::RawRunFn raw_run(Program& prog, uint32_t cpu, vm::HelperEnv* env) {
   runtime::ProgramImpl* pi = prog.impl();
   if (const jit::JitProgram* jp = jit::jit_program_of(*pi->image)) {
     vm::RunState tmpl;
-    tmpl.runtime = &pi->env;
+    tmpl.runtime = env;
     tmpl.cpu = cpu;
     tmpl.program = jp;
     return [jp, tmpl](void* ctx, size_t len, const vm::MemRegion&) -> std::optional<uint64_t> {
@@ -152,7 +178,6 @@ net::RawRunFn raw_run(Program& prog, uint32_t cpu) {
     };
   }
   const runtime::EngineImage* image = pi->image.get();
-  void* env = &pi->env;
   return [image, env, cpu](void* ctx, size_t len,
                            const vm::MemRegion& frame) -> std::optional<uint64_t> {
     runtime::EngineRunArgs a;
@@ -174,18 +199,46 @@ uint32_t percpu_slots(Object& obj) {
   return n;
 }
 
+// Opens the verdict and redirect-target outputs as pcap files (`info`: the input's link type).
+Status open_outputs(const NetRunArgs& a, const net::CaptureInfo& info, net::RunnerOutputs& outs,
+                    std::vector<std::unique_ptr<net::PacketSink>>& sinks) {
+  for (size_t v = 0; v < net::kNumVerdicts; ++v) {
+    if (!a.outputs[v]) continue;
+    BOMBUS_ASSIGN_OR_RETURN(auto s, net::open_pcap_sink(*a.outputs[v], info));
+    outs.by_verdict[v] = s.get();
+    sinks.push_back(std::move(s));
+  }
+  for (const auto& [target, file] : a.target_outputs) {
+    BOMBUS_ASSIGN_OR_RETURN(auto s, net::open_pcap_sink(file, info));
+    outs.by_target.push_back({target, s.get()});
+    sinks.push_back(std::move(s));
+  }
+  return {};
+}
+
+// A worker's own HelperEnv (a copy of the program's) whose helpers record redirects in `record`.
+struct WorkerEnv {
+  vm::HelperEnv env;
+  vm::RedirectRecord record;
+};
+
+// The per-packet program of worker `thread`, with its WorkerEnv kept in `envs`.
+net::PacketProgram packet_program(Program& prog, net::HookKind kind, unsigned thread,
+                                  std::vector<std::unique_ptr<WorkerEnv>>& envs) {
+  envs.push_back(std::make_unique<WorkerEnv>(WorkerEnv{prog.impl()->env, {}}));
+  WorkerEnv& w = *envs.back();
+  w.env.redirect = &w.record;
+  net::HookOptions ho;
+  ho.redirect = &w.record;
+  return net::hook_program(kind, raw_run(prog, thread, &w.env), ho);
+}
+
 int run_pcap(const NetRunArgs& a, Program& prog, net::HookKind kind, const Globals& g) {
   auto src = net::open_pcap_source(*a.pcap);
   if (!src.ok()) return fail(g, src.error());
   std::vector<std::unique_ptr<net::PacketSink>> sinks;
   net::RunnerOutputs outs;
-  for (size_t v = 0; v < net::kNumVerdicts; ++v) {
-    if (!a.outputs[v]) continue;
-    auto s = net::open_pcap_sink(*a.outputs[v], (*src)->info());
-    if (!s.ok()) return fail(g, s.error());
-    outs.by_verdict[v] = s->get();
-    sinks.push_back(std::move(*s));
-  }
+  if (Status s = open_outputs(a, (*src)->info(), outs, sinks); !s.ok()) return fail(g, s.error());
   Progress progress(!g.json, "packets");
   net::BatchRunOptions o;
   o.threads = a.threads;
@@ -197,8 +250,9 @@ int run_pcap(const NetRunArgs& a, Program& prog, net::HookKind kind, const Globa
   o.progress = [&](const net::RunnerStats& st, std::pair<uint64_t, uint64_t> pos) {
     progress.update(st.packets, pos.first, pos.second);
   };
+  std::vector<std::unique_ptr<WorkerEnv>> envs;
   auto make = [&](unsigned t) -> Result<net::PacketProgram> {
-    return net::hook_program(kind, raw_run(prog, t));
+    return packet_program(prog, kind, t, envs);
   };
   const auto t0 = std::chrono::steady_clock::now();
   auto stats = net::run_packets_batched(**src, make, outs, o);
@@ -230,13 +284,7 @@ int run_dev(const NetRunArgs& a, Program& prog, net::HookKind kind, const Global
   }
   std::vector<std::unique_ptr<net::PacketSink>> sinks;
   net::LiveRunOptions o;
-  for (size_t v = 0; v < net::kNumVerdicts; ++v) {
-    if (!a.outputs[v]) continue;
-    auto s = net::open_pcap_sink(*a.outputs[v]);
-    if (!s.ok()) return fail(g, s.error());
-    o.taps.by_verdict[v] = s->get();
-    sinks.push_back(std::move(*s));
-  }
+  if (Status s = open_outputs(a, {}, o.taps, sinks); !s.ok()) return fail(g, s.error());
   o.max_packets = a.count;
   o.duration_ms = a.duration_s < 0 ? -1 : static_cast<int64_t>(a.duration_s * 1000);
   o.bridge_pass = a.bridge;
@@ -248,7 +296,8 @@ int run_dev(const NetRunArgs& a, Program& prog, net::HookKind kind, const Global
   }, old_term{};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
-  net::PacketProgram p = net::hook_program(kind, raw_run(prog, 0));
+  std::vector<std::unique_ptr<WorkerEnv>> envs;
+  net::PacketProgram p = packet_program(prog, kind, 0, envs);
   auto stats = net::run_live(raw, p, o);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);

@@ -12,11 +12,41 @@
 #include <functional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "platform/uapi.h"
 #include "vm/abi.h"
 
 namespace bombus::vm {
+
+class Map;
+
+// Where a run's last bpf_redirect / bpf_redirect_map sent the packet (the kernel's per-CPU
+// bpf_redirect_info). The helpers write it through HelperEnv::redirect; a runner that acts on
+// redirects gives each thread its own HelperEnv copy pointing at its own record, clears the
+// record before a run and reads it after.
+struct RedirectRecord {
+  enum class Kind : uint8_t {
+    kNone,       // no target (never redirected, or the last redirect_map missed)
+    kIfindex,    // a device: bpf_redirect, or a DEVMAP / DEVMAP_HASH entry's ifindex
+    kCpu,        // a CPUMAP entry: index is the CPU (the key)
+    kXsk,        // an XSKMAP entry: index is the queue (the key)
+    kBroadcast,  // BPF_F_BROADCAST: every device of `map` (a devmap)
+  };
+  Kind kind = Kind::kNone;
+  uint32_t index = 0;
+  // bpf_redirect in tc: BPF_F_INGRESS (1) kept; kBroadcast: BPF_F_EXCLUDE_INGRESS (1 << 4) kept.
+  uint64_t flags = 0;
+  Map* map = nullptr;  // the map of a redirect_map hit (kBroadcast: the devmap to expand)
+};
+inline constexpr uint64_t kRedirectFIngress = 1;                 // BPF_F_INGRESS
+inline constexpr uint64_t kRedirectFBroadcast = 1ULL << 3;       // BPF_F_BROADCAST
+inline constexpr uint64_t kRedirectFExcludeIngress = 1ULL << 4;  // BPF_F_EXCLUDE_INGRESS
+
+// The devices a devmap (DEVMAP or DEVMAP_HASH; value: struct bpf_devmap_val, ifindex first)
+// holds, in key order for DEVMAP and iteration order for DEVMAP_HASH, without empty entries
+// and without `exclude` (0: none). Appends to `out`.
+void devmap_ifindexes(Map& map, uint32_t exclude, std::vector<uint32_t>& out);
 
 // What RunState::runtime points at when the runtime runs a program.
 struct HelperEnv {
@@ -24,9 +54,10 @@ struct HelperEnv {
   // trace_printk / trace_vprintk output: one formatted message (without the trace_pipe prefix).
   // Null: the process-wide sink (set_trace_sink), else dropped.
   std::function<void(std::string_view)> trace;
-  uint64_t attach_cookie = 0;  // bpf_get_attach_cookie
-  uint64_t func_ip = 0;        // bpf_get_func_ip
-  uint32_t mtu = 1500;         // bpf_check_mtu's device MTU
+  uint64_t attach_cookie = 0;          // bpf_get_attach_cookie
+  uint64_t func_ip = 0;                // bpf_get_func_ip
+  uint32_t mtu = 1500;                 // bpf_check_mtu's device MTU
+  RedirectRecord* redirect = nullptr;  // bpf_redirect / bpf_redirect_map record here (null: not)
 };
 
 // Helper table: entry id is the implementation of helper `id`, or null when bombus has none.

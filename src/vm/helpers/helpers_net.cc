@@ -51,16 +51,6 @@ uint16_t csum_fold(uint32_t c) {
   c = (c & 0xffff) + (c >> 16);
   return static_cast<uint16_t>(~c);
 }
-uint32_t csum_partial_words(const uint8_t* p, size_t len, uint32_t seed) {
-  uint64_t sum = seed;
-  for (size_t i = 0; i + 4 <= len; i += 4) {
-    uint32_t w;
-    std::memcpy(&w, p + i, 4);
-    sum += w;
-  }
-  while (sum >> 32) sum = (sum & 0xffffffff) + (sum >> 32);
-  return static_cast<uint32_t>(sum);
-}
 // Replace `from` by `to` (network-order values of `size` bytes, or a precomputed diff when size
 // is 0) in the 16-bit checksum at `field`.
 void csum_replace(uint8_t* field, uint32_t from, uint32_t to, int size, bool pseudo_keep_zero) {
@@ -257,20 +247,49 @@ bool is_xdp() {
   return !e || e->prog_type == platform::ProgType::kXdp;
 }
 
+// bpf_redirect: XDP takes no flags (XDP_ABORTED otherwise); tc keeps BPF_F_INGRESS and shoots
+// the packet for any other flag. The target is recorded for the runner either way it succeeds.
 u64 redirect(u64 ifindex, u64 flags, u64, u64, u64) {
-  if (is_xdp()) return flags ? platform::kXdpAborted : platform::kXdpRedirect;
-  if (flags & ~0x9ULL) return static_cast<u64>(platform::kTcActShot);
-  return platform::kTcActRedirect;
+  const bool xdp_prog = is_xdp();
+  const u64 allowed = xdp_prog ? 0 : kRedirectFIngress;
+  if (flags & ~allowed) return xdp_prog ? platform::kXdpAborted : R(platform::kTcActShot);
+  if (HelperEnv* e = env(); e && e->redirect)
+    *e->redirect = {RedirectRecord::Kind::kIfindex, static_cast<uint32_t>(ifindex), flags, nullptr};
+  return xdp_prog ? platform::kXdpRedirect : platform::kTcActRedirect;
 }
-u64 redirect_map(u64 map, u64 key, u64 flags, u64, u64) {
-  u64 fallback = flags & 3;  // the action when the lookup fails
-  if (flags & ~0x1fULL) return platform::kXdpAborted;
-  auto k = static_cast<uint32_t>(key);
-  void* v = reinterpret_cast<Map*>(map)->lookup(&k);
-  if (!v) return fallback;
+
+bool is_devmap(const Map& m) {
+  return m.type() == platform::MapType::kDevmap || m.type() == platform::MapType::kDevmapHash;
+}
+uint32_t devmap_entry_ifindex(const void* value) {
   uint32_t ifindex;
-  std::memcpy(&ifindex, v, 4);
-  return ifindex ? platform::kXdpRedirect : fallback;
+  std::memcpy(&ifindex, value, 4);  // struct bpf_devmap_val: ifindex first
+  return ifindex;
+}
+
+// bpf_redirect_map: the low two bits of flags are the action on a miss; devmaps also take
+// BPF_F_BROADCAST (every entry; a miss does not matter) and BPF_F_EXCLUDE_INGRESS. Any other
+// bit aborts. A miss clears the record, so the last redirect of a run wins, as in the kernel.
+u64 redirect_map(u64 map, u64 key, u64 flags, u64, u64) {
+  constexpr u64 kActionMask = 3;
+  auto* m = reinterpret_cast<Map*>(map);
+  const bool devmap = is_devmap(*m);
+  const u64 allowed = kActionMask | (devmap ? kRedirectFBroadcast | kRedirectFExcludeIngress : 0);
+  if (flags & ~allowed) return platform::kXdpAborted;
+  HelperEnv* e = env();
+  auto k = static_cast<uint32_t>(key);
+  const void* v = m->lookup(&k);
+  RedirectRecord r;
+  if (devmap && v && devmap_entry_ifindex(v) != 0) {
+    r = {RedirectRecord::Kind::kIfindex, devmap_entry_ifindex(v), 0, m};
+  } else if (!devmap && v) {
+    const bool cpumap = m->type() == platform::MapType::kCpumap;
+    r = {cpumap ? RedirectRecord::Kind::kCpu : RedirectRecord::Kind::kXsk, k, 0, m};
+  }
+  if (devmap && (flags & kRedirectFBroadcast))
+    r = {RedirectRecord::Kind::kBroadcast, 0, flags & kRedirectFExcludeIngress, m};
+  if (e && e->redirect) *e->redirect = r;
+  return r.kind == RedirectRecord::Kind::kNone ? flags & kActionMask : platform::kXdpRedirect;
 }
 
 // ---- xdp ----
@@ -381,3 +400,15 @@ void add_net(Table& t) {
 }
 
 }  // namespace bombus::vm::helper_impl
+
+namespace bombus::vm {
+
+void devmap_ifindexes(Map& map, uint32_t exclude, std::vector<uint32_t>& out) {
+  map.for_each([&](const void*, void* value) -> long {
+    const uint32_t ifindex = helper_impl::devmap_entry_ifindex(value);
+    if (ifindex != 0 && ifindex != exclude) out.push_back(ifindex);
+    return 0;
+  });
+}
+
+}  // namespace bombus::vm

@@ -117,16 +117,23 @@ Usage: bombus net run { OBJ [prog NAME] | PROG } INPUT [OUTPUT]...
 
        PROG := { id PROG_ID | pinned FILE | tag PROG_TAG | name PROG_NAME }
        INPUT := { pcap FILE | dev IFNAME [dev IFNAME]... [bridge] }
-       OUTPUT := { pass | drop | tx | redirect | aborted } FILE
+       OUTPUT := { pass | drop | tx | redirect [TARGET] | aborted } FILE
+       TARGET := { ifindex | ingress | cpu | xsk } N
        ENGINE := { jit | interp | checked }
        A PROG from the store runs against the store's maps; an OBJ file is
        loaded with maps of its own. The program is loaded once and runs on
        every packet (the JIT unless an engine is named); each verdict's
-       packets go to its OUTPUT file, in capture order.
+       packets go to its OUTPUT file, in capture order. redirect FILE
+       takes every redirected packet; redirect TARGET FILE (repeatable) only
+       those sent to that target: ifindex N by bpf_redirect or a devmap
+       entry (a BPF_F_BROADCAST packet goes to each device of the map),
+       ingress N by tc's BPF_F_INGRESS, cpu N and xsk N by cpumap/xskmap.
        threads N: the capture is split over N worker threads, each its own
        CPU for per-CPU maps. dev: live AF_PACKET interfaces; XDP_TX sends
-       back out, bridge forwards XDP_PASS frames to the other interfaces;
-       the run ends after count packets, duration seconds or SIGINT.
+       back out, a redirect to a dev's ifindex sends out of that dev
+       (other targets: dropped, counted as redirect_unknown), bridge
+       forwards XDP_PASS frames to the other interfaces; the run ends
+       after count packets, duration seconds or SIGINT.
 $ bombus -j net help
 null
 $ bombus filter help
