@@ -470,43 +470,49 @@ class Emitter {
     const x86::Gp d = w(reg_[i.dst], wide), s = w(reg_[i.src], wide);
     const bool x = (i.opcode & isa::kSrcX) != 0;
     const Imm k = wide ? Imm(static_cast<int64_t>(i.imm)) : Imm(static_cast<int32_t>(i.imm));
-    if (op == 0x40) {
+    if (op == 0x40)
       x ? a_.test(d, s) : a_.test(d, k);
-      a_.jnz(to);
+    else
+      x ? a_.cmp(d, s) : a_.cmp(d, k);
+    const x86::CondCode cc = cond(op);
+    // `if (cond) return Kt; return Kf;` (both sides constant returns, the last test of most
+    // tcpdump filters): select with cmov and end the packet here, so the data-dependent final
+    // test costs no branch (and no misprediction).
+    const size_t t = static_cast<size_t>(static_cast<int64_t>(at) + 1 + i.off);
+    if (plan_.fuse[at + 1] == Fuse::kConstExit && plan_.fuse[t] == Fuse::kConstExit &&
+        !plan_.dead[at + 1] && !plan_.dead[t]) {
+      a_.mov(x86::eax, Imm(static_cast<uint32_t>(prog_[at + 1].imm)));  // mov keeps the flags
+      a_.mov(x86::r11d, Imm(static_cast<uint32_t>(prog_[t].imm)));
+      a_.cmov(cc, x86::eax, x86::r11d);
+      exit_tail(std::nullopt);
       return;
     }
-    x ? a_.cmp(d, s) : a_.cmp(d, k);
+    a_.j(cc, to);
+  }
+
+  static x86::CondCode cond(uint8_t op) {
     switch (op) {
       case 0x10:
-        a_.je(to);
-        break;
-      case 0x50:
-        a_.jne(to);
-        break;
+        return x86::CondCode::kE;
       case 0x20:
-        a_.ja(to);
-        break;
+        return x86::CondCode::kA;
       case 0x30:
-        a_.jae(to);
-        break;
-      case 0xa0:
-        a_.jb(to);
-        break;
-      case 0xb0:
-        a_.jbe(to);
-        break;
+        return x86::CondCode::kAE;
+      case 0x40:
+      case 0x50:
+        return x86::CondCode::kNE;
       case 0x60:
-        a_.jg(to);
-        break;
+        return x86::CondCode::kG;
       case 0x70:
-        a_.jge(to);
-        break;
+        return x86::CondCode::kGE;
+      case 0xa0:
+        return x86::CondCode::kB;
+      case 0xb0:
+        return x86::CondCode::kBE;
       case 0xc0:
-        a_.jl(to);
-        break;
-      case 0xd0:
-        a_.jle(to);
-        break;
+        return x86::CondCode::kL;
+      default:  // 0xd0
+        return x86::CondCode::kLE;
     }
   }
 
