@@ -181,7 +181,7 @@ const char* reg_type_name(const Reg& r) {
     case RegType::kIter:
       return r.maybe_null ? "iter_drained" : "iter";
     case RegType::kDynptr:
-      return "dynptr";
+      return r.map == 3 ? "dynptr_ptr" : "dynptr";  // 3: the drain callback's const pointer
   }
   return "?";
 }

@@ -128,6 +128,14 @@ TEST(Dynptr, UserRingbufDynptrCannotBeSubmitted) {
   EXPECT_FALSE(r.accepted);
 }
 
+TEST(Dynptr, CallbackDynptrIsOpaque) {
+  // The callback's dynptr pointer can be neither dereferenced nor moved and still used.
+  EXPECT_EQ(run(drain("r0 = *(u64 *)(r1 +0)\n")).error, "R1 invalid mem access 'dynptr_ptr'");
+  EXPECT_EQ(
+      run(drain("r1 += 8\nr3 = r1\nr1 = r10\nr1 += -8\nr2 = 8\nr4 = 0\nr5 = 0\ncall 201\n")).error,
+      "R3 must have zero offset when passed as a dynptr");
+}
+
 TEST(Dynptr, DrainNeedsAUserRingbuf) {
   std::string s = drain("");
   s.replace(s.find("map[idx:1]"), 10, "map[idx:0]");
