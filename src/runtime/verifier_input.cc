@@ -1,7 +1,7 @@
 // Building the verifier's input from an opened object (see verifier_input.h).
 #include "runtime/verifier_input.h"
 
-#include "btf/btf.h"
+#include "runtime/btf_func_info.h"
 #include "runtime/map_btf_fields.h"
 
 namespace bombus::runtime {
@@ -27,15 +27,6 @@ verifier::MapInfo map_info(const ObjectImpl& o, const loader::MapSpec& ls) {
   return mi;
 }
 
-// The kernel's btf_type_is_small_int / enum test on a FUNC's return type (void: no).
-bool returns_scalar(const btf::Btf& b, uint32_t func_id) {
-  if (!b.valid_id(func_id) || b.kind(func_id) != btf::Kind::kFunc) return true;
-  const uint32_t proto = b.type(func_id).ref();
-  if (!b.valid_id(proto) || b.kind(proto) != btf::Kind::kFuncProto) return true;
-  const btf::Type ret = b.type(b.skip_modifiers(b.type(proto).ref()));
-  return (ret.kind() == btf::Kind::kInt && ret.size() <= 8) || ret.is_enum();
-}
-
 }  // namespace
 
 verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
@@ -56,7 +47,7 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
   }
   if (o.spec.btf)
     for (const auto& fi : ps.func_info)
-      vp.funcs.push_back({fi.insn_off, returns_scalar(*o.spec.btf, fi.type_id)});
+      vp.funcs.push_back({fi.insn_off, btf_func_returns_scalar(*o.spec.btf, fi.type_id)});
   for (const auto& li : ps.line_info) {
     verifier::LineInfo l;
     l.insn = li.insn_off;

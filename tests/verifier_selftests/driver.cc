@@ -13,6 +13,7 @@
 
 #include "btf/btf.h"
 #include "loader/object.h"
+#include "runtime/btf_func_info.h"
 #include "verifier/verifier.h"
 
 #ifdef BOMBUS_HAVE_LIBBPF
@@ -113,15 +114,6 @@ verifier::MapInfo map_info(const loader::ObjectSpec& obj, const loader::MapSpec&
   return mi;
 }
 
-// The kernel's small-int/enum test on a FUNC's return type (LD_ABS, tail calls need it).
-bool returns_scalar(const btf::Btf& b, uint32_t func_id) {
-  if (!b.valid_id(func_id) || b.kind(func_id) != btf::Kind::kFunc) return true;
-  const uint32_t proto = b.type(func_id).ref();
-  if (!b.valid_id(proto) || b.kind(proto) != btf::Kind::kFuncProto) return true;
-  const btf::Type ret = b.type(b.skip_modifiers(b.type(proto).ref()));
-  return (ret.kind() == btf::Kind::kInt && ret.size() <= 8) || ret.is_enum();
-}
-
 verifier::Program to_program(const loader::ObjectSpec& obj, const loader::ProgramSpec& p) {
   verifier::Program prog;
   prog.name = p.name;
@@ -137,7 +129,7 @@ verifier::Program to_program(const loader::ObjectSpec& obj, const loader::Progra
   }
   if (obj.btf)
     for (const auto& fi : p.func_info)
-      prog.funcs.push_back({fi.insn_off, returns_scalar(*obj.btf, fi.type_id)});
+      prog.funcs.push_back({fi.insn_off, runtime::btf_func_returns_scalar(*obj.btf, fi.type_id)});
   for (const auto& li : p.line_info)
     prog.lines.push_back({li.insn_off, std::string(li.file), li.line_col >> 10, li.line_col & 0x3ff,
                           std::string(li.text)});
