@@ -109,14 +109,20 @@ bool KfuncCall::dynptr_release(int regno) {
   return true;
 }
 
-bool KfuncCall::user_ringbuf_drain() {
+bool KfuncCall::map_arg(platform::MapType want, const char* fname) {
   Engine& e = e_;
   const Reg& m = e.reg(1);
   const MapInfo* mi = m.type == RegType::kConstMapPtr && !m.maybe_null ? e.map_of(m) : nullptr;
   if (!mi) return e.fail(kfmt("R1 type=%s expected=map_ptr", reg_type_name(m)));
-  if (mi->type != platform::MapType::kUserRingbuf)
-    return e.fail(kfmt("cannot pass map_type %u into func bpf_user_ringbuf_drain#%d",
-                       static_cast<uint32_t>(mi->type), kUserRingbufDrain));
+  if (mi->type != want)
+    return e.fail(
+        kfmt("cannot pass map_type %u into func %s", static_cast<uint32_t>(mi->type), fname));
+  return true;
+}
+
+bool KfuncCall::user_ringbuf_drain() {
+  Engine& e = e_;
+  if (!map_arg(platform::MapType::kUserRingbuf, "bpf_user_ringbuf_drain#209")) return false;
   const Reg& fn = e.reg(2);
   if (fn.type != RegType::kFunc) return e.fail(kfmt("R2 type=%s expected=func", reg_type_name(fn)));
   const Reg& ctx = e.reg(3);
@@ -185,12 +191,7 @@ bool KfuncCall::dynptr_helper(int32_t id) {
       break;
     }
     case kReserve: {
-      const Reg& m = e.reg(1);
-      const MapInfo* mi = m.type == RegType::kConstMapPtr && !m.maybe_null ? e.map_of(m) : nullptr;
-      if (!mi) return e.fail(kfmt("R1 type=%s expected=map_ptr", reg_type_name(m)));
-      if (mi->type != platform::MapType::kRingbuf)
-        return e.fail(kfmt("cannot pass map_type %u into func bpf_ringbuf_reserve_dynptr#%d",
-                           static_cast<uint32_t>(mi->type), id));
+      if (!map_arg(platform::MapType::kRingbuf, "bpf_ringbuf_reserve_dynptr#198")) return false;
       if (!scalar(2) || !scalar(3) || !dynptr_uninit_arg(4)) return false;
       // The reference exists even when the reservation fails: the dynptr must be discarded.
       const uint32_t ref = e.new_id();

@@ -46,6 +46,8 @@ class KfuncCall {
   bool dynptr_arg(int regno, Reg* desc);
   bool dynptr_release(int regno);
   bool user_ringbuf_drain();
+  // R1 is a map of type `want` (else the kernel's "cannot pass map_type N into func F").
+  bool map_arg(platform::MapType want, const char* fname);
 
   Engine& e_;
   const KfuncDesc* desc_ = nullptr;
