@@ -10,7 +10,7 @@
 //    same CbpfSkbCtx array (data pointer, caplen, wire length) over the same in-memory packets.
 //    The third argument is the order: 0 the same 2,048 packets every iteration (a branch
 //    predictor can learn part of that sequence), 1 reshuffled before every iteration (outside
-//    the timing, though pausing the timers costs both engines well under 1 ns/packet), which is
+//    the timing; pausing the timers adds the same small cost to both engines), which is
 //    closer to live traffic: data-dependent branches mispredict for both engines.
 //  BM_Xdp/<engine>: an XDP-style parse-and-drop program (Ethernet, 802.1Q, IPv4/IPv6, UDP; drop
 //    DNS and NTP) written in eBPF, on the interpreter and the JIT, against the same logic
