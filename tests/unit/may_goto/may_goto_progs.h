@@ -12,29 +12,20 @@
 #include <cstdint>
 #include <vector>
 
+#include "../jit/insn_builder.h"
 #include "isa/insn.h"
 
 namespace bombus::may_goto_test {
 
 using isa::Insn;
+using jit::test::exit_insn;
+using jit::test::I;
 
-inline Insn I(uint8_t op, int dst = 0, int src = 0, int16_t off = 0, int32_t imm = 0) {
-  Insn in;
-  in.opcode = op;
-  in.dst = static_cast<uint8_t>(dst);
-  in.src = static_cast<uint8_t>(src);
-  in.off = off;
-  in.imm = imm;
-  return in;
-}
 inline Insn mov(int dst, int32_t imm) {
-  return I(0xb7, dst, 0, 0, imm);
+  return jit::test::mov64(dst, imm);
 }
 inline Insn may_goto(int16_t off) {
   return I(0xe5, 0, 0, off, 0);
-}
-inline Insn exit_insn() {
-  return I(0x95);
 }
 inline Insn call(int32_t helper) {
   return I(0x85, 0, 0, 0, helper);
