@@ -19,6 +19,7 @@
 #include "runtime/verifier_input.h"
 #include "store/prog_tag.h"
 #include "verifier/verifier.h"
+#include "verify_cache_use.h"
 
 namespace fs = std::filesystem;
 
@@ -96,7 +97,7 @@ Status bind_tail_calls(const store::Store& st, uint32_t prog_id, Loaded& l,
       if (raw.sys_lookup(&slot, &target, 0) != 0 || target == 0 ||
           !seen_progs.insert(target).second)
         continue;
-      auto t = reload_program(st, target, engine);
+      auto t = reload_program_cached(st, target, engine, false);
       if (!t.ok()) continue;  // reclaimed meanwhile: the slot falls through, as an empty one
       targets.push_back(std::move(t).value());
       bind.emplace_back(target, loaded_program(targets.back()));

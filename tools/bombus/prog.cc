@@ -3,7 +3,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -11,10 +10,8 @@
 #include "nouns.h"
 #include "prog_dump.h"
 #include "runtime/object_impl.h"
-#include "runtime/verifier_input.h"
 #include "select.h"
-#include "store/prog_tag.h"
-#include "store/verify_cache.h"
+#include "verify_cache_use.h"
 
 namespace fs = std::filesystem;
 
@@ -250,67 +247,6 @@ int prog_loadall(Args& args, const Globals& g) {
   return prog_load_common(args, g, true);
 }
 
-// prog run's verification cache (store/verify_cache.h). Before load(): the key is the stored
-// tag, a digest of everything the verifier reads (instructions, type, maps, license) and the
-// build identity; a valid entry for exactly the instructions about to load turns verification
-// off for this load. After a load that verified, the entry is (re)written. -d reports the outcome.
-struct VerifyCacheUse {
-  const store::Store* st = nullptr;
-  uint32_t prog_id = 0;
-  std::string tag;
-  bool debug = false;
-  store::CacheResult result = store::CacheResult::kMissing;
-  std::string key;
-  std::vector<uint8_t> insns;
-
-  void before_load(runtime::ObjectImpl& o) {
-    for (const auto& p : o.prog_impls) {
-      if (!p->spec->autoload) continue;
-      const verifier::Program vp = runtime::verifier_input(o, *p);
-      insns.resize(vp.insns.size() * sizeof(isa::Insn));
-      if (!insns.empty()) std::memcpy(insns.data(), vp.insns.data(), insns.size());
-      std::vector<uint8_t> input(insns);
-      auto put = [&input](uint64_t v) {
-        for (int i = 0; i < 8; ++i) input.push_back(static_cast<uint8_t>(v >> (8 * i)));
-      };
-      put(static_cast<uint64_t>(vp.type));
-      put(vp.gpl);
-      put(vp.maps.size());
-      for (const verifier::MapInfo& m : vp.maps) {
-        for (uint64_t v : {uint64_t(m.type), uint64_t(m.key_size), uint64_t(m.value_size),
-                           uint64_t(m.max_entries), uint64_t(m.flags), uint64_t(m.spin_lock_off),
-                           uint64_t(m.timer_off), uint64_t(m.inner_map)})
-          put(v);
-      }
-      input.insert(input.end(), vp.name.begin(), vp.name.end());
-      std::string digest;
-      for (uint8_t b : store::sha256(input)) digest += fmt_hex(b);
-      key = "tag=" + tag + " input=" + digest + " build=" + store::build_identity();
-      result = store::check_verified(*st, prog_id, key, insns);
-      if (result == store::CacheResult::kHit) o.opts.verify = false;
-      if (debug) {
-        std::cerr << "bombus: prog " << prog_id
-                  << ": verification cache: " << store::cache_result_name(result)
-                  << (result == store::CacheResult::kHit ? ", not verifying again\n"
-                      : result == store::CacheResult::kMissing
-                          ? ", verifying\n"
-                          : " entry ignored, verifying again\n");
-      }
-      return;
-    }
-  }
-  // After a successful load.
-  void after_load() const {
-    if (key.empty() || result == store::CacheResult::kHit) return;
-    if (auto s = store::save_verified(*st, prog_id, key, insns); !s.ok() && debug)
-      std::cerr << "bombus: verification cache not written: " << s.error().format() << "\n";
-  }
-  static std::string fmt_hex(uint8_t b) {
-    static const char* d = "0123456789abcdef";
-    return {d[b >> 4], d[b & 15]};
-  }
-};
-
 int prog_run(Args& args, const Globals& g) {
   // bpftool checks the word count first: PROG and at least one keyword with its argument.
   if (args.remaining() < 4) {
@@ -377,16 +313,9 @@ int prog_run(Args& args, const Globals& g) {
     if (!d.ok()) return fail(g, d.error());
     cin = std::move(d).value();
   }
-  VerifyCacheUse cache;
-  cache.st = &*st;
-  cache.prog_id = *id;
-  cache.debug = g.debug;
-  if (auto meta = st->read_meta(store::Kind::kProg, *id); meta.ok())
-    cache.tag = meta->value("tag", "");
-  auto loaded =
-      reload_program(*st, *id, engine, [&cache](runtime::ObjectImpl& o) { cache.before_load(o); });
+  // The program's cached verdict lets this process skip the verifier (verify_cache_use.h).
+  auto loaded = reload_program_cached(*st, *id, engine, g.debug);
   if (!loaded.ok()) return fail(g, loaded.error());
-  cache.after_load();
   std::vector<Loaded> tail_targets;
   if (auto s = bind_tail_calls(*st, *id, *loaded, engine, tail_targets); !s.ok())
     return fail(g, s.error());

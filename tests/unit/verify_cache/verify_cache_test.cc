@@ -136,6 +136,26 @@ TEST(VerifyCache, ProgRunReusesTheVerdictAcrossProcesses) {
   EXPECT_EQ(retval(third), retval(first));
   EXPECT_EQ(retval(fourth), retval(first));
 }
+
+TEST(VerifyCache, TailCallTargetsAreCachedToo) {
+  const std::string obj = progs::path("prog_array");
+  if (!fs::exists(obj)) GTEST_SKIP() << "corpus object missing: " << obj;
+  TempStore t;
+  ASSERT_TRUE(t.st);
+  const std::string cli = std::string(BOMBUS_CLI) + " --root " + t.root + "/store";
+  const std::string pkt = t.root + "/pkt";
+  std::ofstream(pkt, std::ios::binary) << std::string(64, '\0');
+  ASSERT_EQ(run(cli + " prog loadall " + obj + " " + t.root + "/pins pinmaps " + t.root + "/maps"),
+            "");
+  // tail_a (1) and tail_b (2) sit in the dispatcher's (3) prog array: its run loads all three.
+  const std::string run_cmd =
+      cli + " -j prog run pinned " + t.root + "/pins/dispatcher data_in " + pkt;
+  const std::string first = run(run_cmd);
+  for (uint32_t id : {1u, 2u, 3u})
+    EXPECT_TRUE(fs::exists(verify_cache_path(*t.st, id))) << "prog " << id << ": " << first;
+  const std::string second = run(run_cmd);
+  EXPECT_EQ(second.substr(0, second.find(",")), first.substr(0, first.find(","))) << second;
+}
 #endif
 
 }  // namespace
