@@ -103,14 +103,19 @@ std::string run(const std::string& cmd) {
 }
 
 #ifdef BOMBUS_CLI
+// A temporary store for the CLI (`cli` is the command with --root) and a 64-byte packet.
+struct CliStore : TempStore {
+  std::string cli = std::string(BOMBUS_CLI) + " --root " + root + "/store";
+  std::string pkt = root + "/pkt";
+  CliStore() { std::ofstream(pkt, std::ios::binary) << std::string(64, '\0'); }
+};
+
 TEST(VerifyCache, ProgRunReusesTheVerdictAcrossProcesses) {
   const std::string obj = progs::path("xdp_fw");
   if (!fs::exists(obj)) GTEST_SKIP() << "corpus object missing: " << obj;
-  TempStore t;
+  CliStore t;
   ASSERT_TRUE(t.st);
-  const std::string cli = std::string(BOMBUS_CLI) + " --root " + t.root + "/store";
-  const std::string pin = t.root + "/fw", pkt = t.root + "/pkt";
-  std::ofstream(pkt, std::ios::binary) << std::string(64, '\0');
+  const std::string &cli = t.cli, &pkt = t.pkt, pin = t.root + "/fw";
   ASSERT_EQ(run(cli + " prog load " + obj + " " + pin), "");
   const std::string run_cmd = cli + " -d prog run pinned " + pin + " data_in " + pkt;
   const std::string first = run(run_cmd);
@@ -140,11 +145,9 @@ TEST(VerifyCache, ProgRunReusesTheVerdictAcrossProcesses) {
 TEST(VerifyCache, TailCallTargetsAreCachedToo) {
   const std::string obj = progs::path("prog_array");
   if (!fs::exists(obj)) GTEST_SKIP() << "corpus object missing: " << obj;
-  TempStore t;
+  CliStore t;
   ASSERT_TRUE(t.st);
-  const std::string cli = std::string(BOMBUS_CLI) + " --root " + t.root + "/store";
-  const std::string pkt = t.root + "/pkt";
-  std::ofstream(pkt, std::ios::binary) << std::string(64, '\0');
+  const std::string &cli = t.cli, &pkt = t.pkt;
   ASSERT_EQ(run(cli + " prog loadall " + obj + " " + t.root + "/pins pinmaps " + t.root + "/maps"),
             "");
   // tail_a (1) and tail_b (2) sit in the dispatcher's (3) prog array: its run loads all three.
