@@ -61,7 +61,10 @@ bool Engine::check_stack_access(const Reg& ptr, int regno, int off, int size, bo
       StackSlot& sl = fr.slot(i);
       if (write) {
         if (sl.is_spill()) sl.scrub_spill();
-        sl.bytes[k] = SlotType::kMisc;
+        // A byte the write may miss stays uninitialised unless uninitialised reads are allowed
+        // anyway (the kernel's privileged rule); marking it would accept reads of garbage.
+        if (sl.bytes[k] != SlotType::kInvalid || opts_.allow_uninit_stack)
+          sl.bytes[k] = SlotType::kMisc;
       } else if (sl.bytes[k] == SlotType::kInvalid && !opts_.allow_uninit_stack) {
         return fail(fmt("invalid variable-offset read from stack R%d var_off=%s off=%d size=%d",
                         regno, ptr.var.var.str().c_str(), ptr.off + off, size),
