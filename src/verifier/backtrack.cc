@@ -205,7 +205,7 @@ bool Engine::backtrack_insn(const HistEntry& e, int later_depth, BtSet& bt) {
     case OpKind::End:
     case OpKind::Bswap: {
       if (!(regs & bit(in.dst))) break;
-      const bool mov = (in.opcode & 0xf0) == 0xb0 && (k == OpKind::AluK || k == OpKind::AluX);
+      const bool mov = is_alu_mov(in);
       if (mov) {
         regs &= static_cast<uint16_t>(~bit(in.dst));
         if (x) regs |= bit(in.src);

@@ -36,6 +36,11 @@ constexpr uint16_t reg_bit(int r) {
 }
 inline constexpr uint16_t kRegArgs = 0x3e;         // r1..r5
 inline constexpr uint16_t kRegCallerSaved = 0x3f;  // r0..r5
+// A register move (BPF_MOV, 32 or 64 bit, immediate or register source).
+inline bool is_alu_mov(const isa::Insn& in) {
+  const auto k = isa::op_info(in.opcode).kind;
+  return (in.opcode & 0xf0) == 0xb0 && (k == isa::OpKind::AluK || k == isa::OpKind::AluX);
+}
 // The instructions control can reach right after `pc` (fall-through and/or jump target; none
 // after exit): writes up to two into out, returns how many. Targets may be out of range.
 int insn_successors(const std::vector<isa::Insn>& insns, int pc, int out[2]);

@@ -29,7 +29,7 @@ void use_def(const Insn& in, uint16_t* use, uint16_t* def) {
     case OpKind::Neg:
     case OpKind::End:
     case OpKind::Bswap: {
-      const bool mov = (in.opcode & 0xf0) == 0xb0 && (k == OpKind::AluK || k == OpKind::AluX);
+      const bool mov = is_alu_mov(in);
       if (!mov) *use |= bit(in.dst);
       if (k == OpKind::AluX) *use |= bit(in.src);
       *def = bit(in.dst);

@@ -35,7 +35,7 @@ std::vector<uint16_t> compute_precise_regs(const Program& prog, const CfgInfo& c
         case OpKind::Neg:
         case OpKind::End:
         case OpKind::Bswap: {
-          const bool mov = (in.opcode & 0xf0) == 0xb0 && (k == OpKind::AluK || k == OpKind::AluX);
+          const bool mov = is_alu_mov(in);
           const bool add_sub = (in.opcode & 0xf0) == 0x00 || (in.opcode & 0xf0) == 0x10;
           if (mov) {
             bool dst_needed = need & bit(in.dst);
