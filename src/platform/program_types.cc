@@ -26,6 +26,11 @@ constexpr CtxField skb_scalar(std::string_view n, uint32_t off, uint32_t size, b
   return CtxField{n, off, size, off, size, true, w, K::kScalar, true, false};
 }
 
+// An IPv4/IPv6 address word of __sk_buff: whole 4-byte reads only (no narrow loads).
+constexpr CtxField skb_addr(std::string_view n, uint32_t off) {
+  return CtxField{n, off, 4, off, 4, true, false, K::kScalar, false, false};
+}
+
 constexpr CtxField kTcFields[] = {
     skb_scalar("len", skb_off::kLen, 4, false),
     skb_scalar("pkt_type", skb_off::kPktType, 4, false),
@@ -76,9 +81,76 @@ constexpr CtxField kSocketFilterFields[] = {
     skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
 };
 
+// cgroup_skb (the kernel's cg_skb_is_valid_access on top of the common __sk_buff rule): no
+// tc_classid, data_meta, wire_len, flow_keys or tstamp_type; the socket fields (family ..
+// local_port) are readable; mark, priority, cb[] and tstamp (root) are writable; data/data_end
+// give read-only direct packet access.
+constexpr CtxField kCgroupSkbFields[] = {
+    skb_scalar("len", skb_off::kLen, 4, false),
+    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
+    skb_scalar("mark", skb_off::kMark, 4, true),
+    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, false),
+    skb_scalar("protocol", skb_off::kProtocol, 4, false),
+    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
+    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
+    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
+    skb_scalar("priority", skb_off::kPriority, 4, true),
+    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
+    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
+    skb_scalar("tc_index", skb_off::kTcIndex, 4, false),
+    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, true, K::kScalar, true, true},
+    skb_scalar("hash", skb_off::kHash, 4, false),
+    {"data", skb_off::kData, 4, kSkbRealData, 8, true, false, K::kPktData, false},
+    {"data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, true, false, K::kPktEnd, false},
+    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
+    skb_scalar("family", skb_off::kFamily, 4, false),
+    skb_addr("remote_ip4", skb_off::kRemoteIp4),
+    skb_addr("local_ip4", skb_off::kLocalIp4),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 0),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 4),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 8),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 12),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 0),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 4),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 8),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 12),
+    skb_scalar("remote_port", skb_off::kRemotePort, 4, false),
+    skb_scalar("local_port", skb_off::kLocalPort, 4, false),
+    {"tstamp", skb_off::kTstamp, 8, skb_off::kTstamp, 8, true, true, K::kScalar, false},
+    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
+    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
+    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
+    {"hwtstamp", skb_off::kHwtstamp, 8, skb_off::kHwtstamp, 8, true, false, K::kScalar, false},
+};
+
+// lwt_in/out/xmit (lwt_is_valid_access): as cgroup_skb without the socket fields, tstamp and
+// hwtstamp; tc_index is read-only. Packet data is writable only for lwt_xmit.
+constexpr CtxField kLwtFields[] = {
+    skb_scalar("len", skb_off::kLen, 4, false),
+    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
+    skb_scalar("mark", skb_off::kMark, 4, true),
+    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, false),
+    skb_scalar("protocol", skb_off::kProtocol, 4, false),
+    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
+    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
+    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
+    skb_scalar("priority", skb_off::kPriority, 4, true),
+    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
+    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
+    skb_scalar("tc_index", skb_off::kTcIndex, 4, false),
+    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, true, K::kScalar, true, true},
+    skb_scalar("hash", skb_off::kHash, 4, false),
+    {"data", skb_off::kData, 4, kSkbRealData, 8, true, false, K::kPktData, false},
+    {"data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, true, false, K::kPktEnd, false},
+    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
+    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
+    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
+    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
+};
+
 constexpr uint32_t kPtRegsSize = 168;  // struct pt_regs on x86-64
 
-const std::array<ProgTypeInfo, 9> kTypes = {{
+const std::array<ProgTypeInfo, 13> kTypes = {{
     {ProgType::kSocketFilter, "socket_filter", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx),
      kSocketFilterFields, 0, 0, false, true, false, false, true, true},
     {ProgType::kKprobe,
@@ -157,6 +229,14 @@ const std::array<ProgTypeInfo, 9> kTypes = {{
      false,
      true,
      false},
+    {ProgType::kCgroupSkb, "cgroup_skb", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx),
+     kCgroupSkbFields, 0, 0, false, false, true, false, true, true},
+    {ProgType::kLwtIn, "lwt_in", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kLwtFields, 0, 0,
+     false, false, true, false, true, true},
+    {ProgType::kLwtOut, "lwt_out", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kLwtFields, 0, 0,
+     false, false, true, false, true, true},
+    {ProgType::kLwtXmit, "lwt_xmit", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kLwtFields, 0,
+     0, false, false, true, true, true, true},
 }};
 
 // Helper allow-lists (sorted), measured on the kernel the selftests are scored against (6.18,
@@ -186,6 +266,19 @@ constexpr int32_t kTcHelpers[] = {9,   10,  11,  13,  18,  19,  20,  21,  23,  2
 constexpr int32_t kXdpHelpers[] = {23,  28,  44,  51,  54,  65,  69,  84,  85,  86,
                                    99,  100, 110, 136, 137, 138, 139, 140, 160, 163,
                                    178, 188, 189, 190, 196, 204, 205, 206, 207};
+// cgroup_skb (cg_skb_func_proto): skb loads, socket lookups and storage, cgroup ids, ...
+constexpr int32_t kCgroupSkbHelpers[] = {26,  46,  47,  68,  79,  81,  83,  84,  85,  86,
+                                         95,  96,  97,  98,  99,  107, 108, 122, 128, 129,
+                                         136, 137, 138, 139, 140, 160, 178, 196};
+// lwt_in and lwt_out (lwt_out_func_proto; lwt_in adds lwt_push_encap, 73).
+constexpr int32_t kLwtOutHelpers[] = {24,  26,  28,  33,  34,  39,  136,
+                                      137, 138, 139, 140, 160, 178, 196};
+constexpr int32_t kLwtInHelpers[] = {24,  26,  28,  33,  34,  39,  73, 136,
+                                     137, 138, 139, 140, 160, 178, 196};
+// lwt_xmit (lwt_xmit_func_proto): skb rewriting, redirect, tunnel keys, lwt_push_encap.
+constexpr int32_t kLwtXmitHelpers[] = {9,   10,  11,  13,  20,  21,  23,  24,  26, 28,
+                                       29,  30,  33,  34,  38,  39,  40,  41,  43, 73,
+                                       135, 136, 137, 138, 139, 140, 160, 178, 196};
 constexpr int32_t kSyscallHelpers[] = {4,   27,  45,  46,  67,  107, 108, 111, 121, 136, 137, 138,
                                        139, 140, 147, 162, 166, 167, 168, 173, 178, 179, 188, 196};
 
@@ -195,7 +288,11 @@ static_assert(std::is_sorted(std::begin(kBaseHelpers), std::end(kBaseHelpers)) &
               std::is_sorted(std::begin(kSocketFilterHelpers), std::end(kSocketFilterHelpers)) &&
               std::is_sorted(std::begin(kTcHelpers), std::end(kTcHelpers)) &&
               std::is_sorted(std::begin(kXdpHelpers), std::end(kXdpHelpers)) &&
-              std::is_sorted(std::begin(kSyscallHelpers), std::end(kSyscallHelpers)));
+              std::is_sorted(std::begin(kSyscallHelpers), std::end(kSyscallHelpers)) &&
+              std::is_sorted(std::begin(kCgroupSkbHelpers), std::end(kCgroupSkbHelpers)) &&
+              std::is_sorted(std::begin(kLwtOutHelpers), std::end(kLwtOutHelpers)) &&
+              std::is_sorted(std::begin(kLwtInHelpers), std::end(kLwtInHelpers)) &&
+              std::is_sorted(std::begin(kLwtXmitHelpers), std::end(kLwtXmitHelpers)));
 
 bool in(std::span<const int32_t> list, int32_t id) {
   return std::binary_search(list.begin(), list.end(), id);
@@ -239,6 +336,10 @@ std::optional<ProgType> prog_type_from_section(std::string_view sec) {
   if (is("raw_tracepoint") || is("raw_tp")) return ProgType::kRawTracepoint;
   if (is("raw_tracepoint.w") || is("raw_tp.w")) return ProgType::kRawTracepointWritable;
   if (is("syscall")) return ProgType::kSyscall;
+  if (is("cgroup_skb") || sec == "cgroup/skb") return ProgType::kCgroupSkb;
+  if (is("lwt_in")) return ProgType::kLwtIn;
+  if (is("lwt_out")) return ProgType::kLwtOut;
+  if (is("lwt_xmit")) return ProgType::kLwtXmit;
   if (is("fentry") || is("fexit") || is("fmod_ret") || is("tp_btf") || is("iter"))
     return ProgType::kTracing;
   if (is("lsm")) return ProgType::kLsm;
@@ -308,6 +409,18 @@ bool helper_allowed(ProgType t, int32_t id) {
       break;
     case ProgType::kSyscall:
       own = kSyscallHelpers;
+      break;
+    case ProgType::kCgroupSkb:
+      own = kCgroupSkbHelpers;
+      break;
+    case ProgType::kLwtIn:
+      own = kLwtInHelpers;
+      break;
+    case ProgType::kLwtOut:
+      own = kLwtOutHelpers;
+      break;
+    case ProgType::kLwtXmit:
+      own = kLwtXmitHelpers;
       break;
     default:
       return false;  // no table for this type

@@ -20,8 +20,9 @@ std::string fmt(const char* f, auto... args) {
   return buf;
 }
 
-constexpr int kHelperTailCall = 12, kHelperSpinLock = 93, kHelperSpinUnlock = 94,
-              kHelperForEachMapElem = 164, kHelperTimerSetCallback = 170, kHelperLoop = 181;
+constexpr int kHelperTailCall = 12, kHelperGetLocalStorage = 81, kHelperSpinLock = 93,
+              kHelperSpinUnlock = 94, kHelperForEachMapElem = 164, kHelperTimerSetCallback = 170,
+              kHelperLoop = 181;
 
 bool is_null_const(const Reg& r) {
   return r.type == RegType::kScalar && r.var.is_const() && r.var.const_value() == 0;
@@ -363,6 +364,10 @@ bool Engine::do_helper_call(const Insn& insn) {
     if (!setup_callback(func_target, id, args, async)) return false;
   }
 
+  // get_local_storage's flags must be a known zero (the kernel's register_is_null).
+  if (id == kHelperGetLocalStorage &&
+      !(reg(2).type == RegType::kScalar && reg(2).var.is_const() && reg(2).var.const_value() == 0))
+    return fail("get_local_storage() doesn't support non-zero flags");
   if (id == kHelperTailCall) {
     const int sub = st_.cur().subprog;
     for (const FuncInfo& f : prog_.funcs)

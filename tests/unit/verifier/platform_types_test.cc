@@ -1,0 +1,190 @@
+// The __sk_buff program types added after the first nine: cgroup_skb and lwt_in/out/xmit.
+// Their ctx rules are checked two ways: against the running kernel (every aligned 1/2/4/8-byte
+// read and write of struct __sk_buff loaded as a one-access program, which the kernel accepts
+// exactly when check_ctx_access does; skipped without bpf()), and through the verifier on what
+// differs between the types (packet pointers read-only or writable, socket fields, return-value
+// range, LD_ABS, cgroup storage through bpf_get_local_storage).
+#include <gtest/gtest.h>
+#include <linux/bpf.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "isa/asm.h"
+#include "platform/ctx_structs.h"
+#include "platform/program_types.h"
+#include "verifier/verifier.h"
+
+namespace bombus::verifier {
+namespace {
+
+using platform::MapType;
+using platform::ProgType;
+
+constexpr ProgType kNewTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn, ProgType::kLwtOut,
+                                  ProgType::kLwtXmit};
+
+uint8_t size_code(uint32_t size) {
+  return size == 8 ? BPF_DW : size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
+}
+
+// 1 the kernel loads a program that reads (or writes r2 = 0 to) ctx+off, 0 it refuses, -1 it
+// could not be asked.
+int kernel_ctx_access(ProgType t, int16_t off, uint32_t size, bool write) {
+  uint8_t sz = size_code(size);
+  struct bpf_insn access =
+      write ? bpf_insn{static_cast<uint8_t>(BPF_STX | BPF_MEM | sz), 1, 2, off, 0}
+            : bpf_insn{static_cast<uint8_t>(BPF_LDX | BPF_MEM | sz), 0, 1, off, 0};
+  struct bpf_insn insns[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0},
+      access,
+      {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
+      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  static char log[1 << 14];
+  log[0] = 0;
+  union bpf_attr a;
+  std::memset(&a, 0, sizeof a);
+  a.prog_type = static_cast<uint32_t>(t);
+  a.insns = reinterpret_cast<uint64_t>(insns);
+  a.insn_cnt = sizeof insns / sizeof insns[0];
+  a.license = reinterpret_cast<uint64_t>("GPL");
+  a.log_buf = reinterpret_cast<uint64_t>(log);
+  a.log_size = sizeof log;
+  a.log_level = 1;
+  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
+  if (fd >= 0) {
+    close(fd);
+    return 1;
+  }
+  return log[0] == 0 ? -1 : 0;
+}
+
+TEST(PlatformTypes, CtxAccessMatchesTheKernel) {
+  if (kernel_ctx_access(ProgType::kCgroupSkb, 0, 4, false) != 1)
+    GTEST_SKIP() << "bpf() prog load of cgroup_skb not permitted here";
+  int compared = 0;
+  for (ProgType t : kNewTypes) {
+    const platform::ProgTypeInfo* info = platform::prog_type_info(t);
+    ASSERT_NE(info, nullptr) << static_cast<int>(t);
+    for (uint32_t size : {1u, 2u, 4u, 8u}) {
+      for (uint32_t off = 0; off < platform::kSkBuffSize; off += size) {
+        for (bool write : {false, true}) {
+          int k = kernel_ctx_access(t, static_cast<int16_t>(off), size, write);
+          if (k < 0) continue;
+          ++compared;
+          EXPECT_EQ(platform::check_ctx_access(*info, off, size, write).ok(), k == 1)
+              << info->name << (write ? " write" : " read") << " off=" << off << " size=" << size;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000);
+}
+
+Report run(ProgType t, std::string_view text, std::vector<MapInfo> maps = {}) {
+  Program p;
+  auto insns = isa::assemble(text);
+  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
+  if (insns.ok()) p.insns = *insns;
+  p.type = t;
+  p.gpl = true;
+  p.maps = std::move(maps);
+  return verify(p, {});
+}
+
+// Reads the first packet byte after a bounds check, then stores `store` into it (if not empty).
+std::string packet_prog(std::string_view store) {
+  return std::string(
+             "r2 = *(u32 *)(r1 +76)\n"
+             "r3 = *(u32 *)(r1 +80)\n"
+             "r4 = r2\n"
+             "r4 += 1\n"
+             "if r4 > r3 goto +2\n"
+             "r5 = *(u8 *)(r2 +0)\n") +
+         std::string(store.empty() ? "r5 = 0\n" : store) +
+         "r0 = 1\n"
+         "exit\n";
+}
+
+TEST(PlatformTypes, PacketDataIsWritableOnlyForLwtXmit) {
+  for (ProgType t : kNewTypes) {
+    Report r = run(t, packet_prog(""));
+    EXPECT_TRUE(r.accepted) << static_cast<int>(t) << ": " << r.error;
+    r = run(t, packet_prog("*(u8 *)(r2 +0) = r5\n"));
+    if (t == ProgType::kLwtXmit) {
+      EXPECT_TRUE(r.accepted) << r.error;
+    } else {
+      EXPECT_FALSE(r.accepted) << static_cast<int>(t);
+      EXPECT_EQ(r.error, "cannot write into packet");
+    }
+  }
+}
+
+TEST(PlatformTypes, SocketFieldsOnlyForCgroupSkb) {
+  const char* family = "r0 = *(u32 *)(r1 +88)\nr0 = 0\nexit\n";
+  EXPECT_TRUE(run(ProgType::kCgroupSkb, family).accepted);
+  Report r = run(ProgType::kLwtIn, family);
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.error, "invalid bpf_context access off=88 size=4");
+  // tc_classid is tc's alone; mark is writable in both, queue_mapping in neither.
+  EXPECT_FALSE(run(ProgType::kCgroupSkb, "r0 = *(u32 *)(r1 +72)\nr0 = 0\nexit\n").accepted);
+  EXPECT_TRUE(run(ProgType::kLwtOut, "r2 = 1\n*(u32 *)(r1 +8) = r2\nr0 = 0\nexit\n").accepted);
+  EXPECT_FALSE(run(ProgType::kCgroupSkb, "r2 = 1\n*(u32 *)(r1 +12) = r2\nr0 = 0\nexit\n").accepted);
+}
+
+TEST(PlatformTypes, CgroupSkbReturnsZeroOrOne) {
+  Report r = run(ProgType::kCgroupSkb, "r0 = 2\nexit\n");
+  EXPECT_FALSE(r.accepted);
+  EXPECT_NE(r.error.find("should have been in [0, 1]"), std::string::npos) << r.error;
+  EXPECT_TRUE(run(ProgType::kCgroupSkb, "r0 = 1\nexit\n").accepted);
+  EXPECT_TRUE(run(ProgType::kLwtXmit, "r0 = 2\nexit\n").accepted);  // BPF_LWT_REROUTE
+}
+
+TEST(PlatformTypes, NoLdAbsOutsideSocketFilterAndTc) {
+  Report r = run(ProgType::kCgroupSkb, "r6 = r1\nr0 = *(u8 *)skb[0]\nr0 = 0\nexit\n");
+  EXPECT_FALSE(r.accepted);
+  EXPECT_TRUE(run(ProgType::kSchedCls, "r6 = r1\nr0 = *(u8 *)skb[0]\nr0 = 0\nexit\n").accepted);
+}
+
+TEST(PlatformTypes, CgroupStorageThroughGetLocalStorage) {
+  EXPECT_TRUE(platform::helper_allowed(ProgType::kCgroupSkb, 81));
+  EXPECT_FALSE(platform::helper_allowed(ProgType::kLwtIn, 81));
+  EXPECT_TRUE(platform::helper_allowed(ProgType::kLwtIn, 73));  // lwt_push_encap
+  EXPECT_FALSE(platform::helper_allowed(ProgType::kLwtOut, 73));
+  MapInfo m;
+  m.type = MapType::kCgroupStorage;
+  m.key_size = 16;
+  m.value_size = 8;
+  const char* body =
+      "r1 = map[idx:0]\n"
+      "r2 = 0\n"
+      "call 81\n"
+      "r1 = *(u64 *)(r0 +0)\n"
+      "r0 = 0\n"
+      "exit\n";
+  Report r = run(ProgType::kCgroupSkb, body, {m});
+  EXPECT_TRUE(r.accepted) << r.error;
+  std::string past_end = body;
+  past_end.replace(past_end.find("(r0 +0)"), 7, "(r0 +8)");
+  r = run(ProgType::kCgroupSkb, past_end, {m});
+  EXPECT_FALSE(r.accepted);
+  std::string flags = body;
+  flags.replace(flags.find("r2 = 0"), 6, "r2 = 1");
+  r = run(ProgType::kCgroupSkb, flags, {m});
+  EXPECT_FALSE(r.accepted);
+  EXPECT_EQ(r.error, "get_local_storage() doesn't support non-zero flags");
+}
+
+TEST(PlatformTypes, SectionNames) {
+  EXPECT_EQ(platform::prog_type_from_section("cgroup/skb"), ProgType::kCgroupSkb);
+  EXPECT_EQ(platform::prog_type_from_section("cgroup_skb/egress"), ProgType::kCgroupSkb);
+  EXPECT_EQ(platform::prog_type_from_section("lwt_xmit"), ProgType::kLwtXmit);
+  EXPECT_EQ(platform::prog_type_by_name("lwt_in")->type, ProgType::kLwtIn);
+}
+
+}  // namespace
+}  // namespace bombus::verifier
