@@ -2,10 +2,10 @@
 //  - xdp: data_in (>= ETH_HLEN) goes into a 4 KiB frame after 256 bytes of headroom; ctx_in is an
 //    xdp_md whose `data` is the metadata length at the front of data_in; data_out is
 //    [data_meta, data_end) after the run, so adjust_head/tail/meta show; ctx_out an xdp_md.
-//  - sched_cls/sched_act/socket_filter: an skb on the loopback device (ifindex 1), protocol and
-//    pkt_type from the Ethernet header; socket filters start at the network header (len excludes
-//    L2) and get a zeroed L2 header back in data_out; ctx_in may set only mark, priority,
-//    ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_segs, gso_size, hwtstamp.
+//  - sched_cls/sched_act/socket_filter/cgroup_skb/lwt_*: an skb on the loopback device (ifindex
+//    1), protocol and pkt_type from the Ethernet header; all but tc start at the network header
+//    (len excludes L2) and get a zeroed L2 header back in data_out; ctx_in may set only mark,
+//    priority, ingress_ifindex, ifindex, cb, tstamp, wire_len, gso_segs, gso_size, hwtstamp.
 //  - syscall: ctx_in is the program's buffer and comes back as ctx_out; raw_tracepoint: ctx_in
 //    holds the u64 arguments. kprobe/tracepoint/perf_event (the kernel refuses to test-run them)
 //    run with ctx_in as their context bytes, a bombus extension.
@@ -134,7 +134,8 @@ Result<TestRunResult> run_xdp(ProgramImpl& p, const TestRun& in) {
 
 Result<TestRunResult> run_skb(ProgramImpl& p, const TestRun& in) {
   TestRunResult out;
-  bool l2 = p.type != ProgType::kSocketFilter;
+  // Only tc programs see the L2 header; the others start at the network header.
+  bool l2 = p.type == ProgType::kSchedCls || p.type == ProgType::kSchedAct;
   size_t size = in.data_in.size();
   if (size < kEthHlen || size > kPage - kSkbPad - kTailroom)
     return err(Errc::kInvalid, p,
@@ -201,7 +202,7 @@ Result<TestRunResult> run_skb(ProgramImpl& p, const TestRun& in) {
   vm::MemRegion regions[] = {{reinterpret_cast<uintptr_t>(buf.data()), buf.size(), true}};
   BOMBUS_TRY(run_loop(p, &s, sizeof s, in, regions, out));
   const uint8_t* start = reinterpret_cast<uint8_t*>(s.data) - (l2 ? 0 : kEthHlen);
-  // Socket filters get their L2 header back zeroed, as the kernel pushes it with memset.
+  // Non-tc programs get their L2 header back zeroed, as the kernel pushes it with memset.
   if (!l2) std::memset(const_cast<uint8_t*>(start), 0, kEthHlen);
   set_data_out(in, start, reinterpret_cast<uint8_t*>(s.data_end) - start, out);
   if (!in.ctx_in.empty() || in.ctx_size_out) {
@@ -253,6 +254,10 @@ Result<TestRunResult> run_test(ProgramImpl& p, const TestRun& in) {
     case ProgType::kSchedCls:
     case ProgType::kSchedAct:
     case ProgType::kSocketFilter:
+    case ProgType::kCgroupSkb:
+    case ProgType::kLwtIn:
+    case ProgType::kLwtOut:
+    case ProgType::kLwtXmit:
       return run_skb(p, in);
     default:
       return run_bytes(p, in, *info);
