@@ -148,9 +148,47 @@ constexpr CtxField kLwtFields[] = {
     skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
 };
 
+// cgroup_sock: struct bpf_sock as the sock_create/sock_release attach types see it (the
+// verifier gets no attach type; post_bind's src_ip4/src_ip6/src_port reads are not modelled).
+// Measured on the kernel: bound_dev_if, mark and priority are whole-u32 reads and writes;
+// family, type, protocol, state and rx_queue_mapping allow 1/2-byte loads only at the field's
+// start; dst_port is a u16 (1/2-byte loads inside it) also readable as a u32; the destination
+// address words allow any narrow load. Overlapping entries give the alternatives.
+constexpr CtxField sock_word(std::string_view n, uint32_t off, uint32_t size, bool narrow, bool w) {
+  return CtxField{n, off, size, off, size, true, w, K::kScalar, narrow, false};
+}
+constexpr uint32_t kBpfSockSize = 80;
+constexpr CtxField kCgroupSockFields[] = {
+    sock_word("bound_dev_if", 0, 4, false, true),
+    sock_word("family", 4, 4, false, false),
+    sock_word("family", 4, 2, false, false),
+    sock_word("family", 4, 1, false, false),
+    sock_word("type", 8, 4, false, false),
+    sock_word("type", 8, 2, false, false),
+    sock_word("type", 8, 1, false, false),
+    sock_word("protocol", 12, 4, false, false),
+    sock_word("protocol", 12, 2, false, false),
+    sock_word("protocol", 12, 1, false, false),
+    sock_word("mark", 16, 4, false, true),
+    sock_word("priority", 20, 4, false, true),
+    sock_word("dst_port", 48, 4, false, false),
+    sock_word("dst_port", 48, 2, true, false),
+    sock_word("dst_ip4", 52, 4, true, false),
+    sock_word("dst_ip6", 56, 4, true, false),
+    sock_word("dst_ip6", 60, 4, true, false),
+    sock_word("dst_ip6", 64, 4, true, false),
+    sock_word("dst_ip6", 68, 4, true, false),
+    sock_word("state", 72, 4, false, false),
+    sock_word("state", 72, 2, false, false),
+    sock_word("state", 72, 1, false, false),
+    sock_word("rx_queue_mapping", 76, 4, false, false),
+    sock_word("rx_queue_mapping", 76, 2, false, false),
+    sock_word("rx_queue_mapping", 76, 1, false, false),
+};
+
 constexpr uint32_t kPtRegsSize = 168;  // struct pt_regs on x86-64
 
-const std::array<ProgTypeInfo, 13> kTypes = {{
+const std::array<ProgTypeInfo, 14> kTypes = {{
     {ProgType::kSocketFilter, "socket_filter", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx),
      kSocketFilterFields, 0, 0, false, true, false, false, true, true},
     {ProgType::kKprobe,
@@ -237,6 +275,8 @@ const std::array<ProgTypeInfo, 13> kTypes = {{
      false, false, true, false, true, true},
     {ProgType::kLwtXmit, "lwt_xmit", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kLwtFields, 0,
      0, false, false, true, true, true, true},
+    {ProgType::kCgroupSock, "cgroup_sock", CtxModel::kFields, kBpfSockSize, kBpfSockSize,
+     kCgroupSockFields, 0, 0, false, false, false, false, false, false},
 }};
 
 // Helper allow-lists (sorted), measured on the kernel the selftests are scored against (6.18,
@@ -279,6 +319,8 @@ constexpr int32_t kLwtInHelpers[] = {24,  26,  28,  33,  34,  39,  73, 136,
 constexpr int32_t kLwtXmitHelpers[] = {9,   10,  11,  13,  20,  21,  23,  24,  26, 28,
                                        29,  30,  33,  34,  38,  39,  40,  41,  43, 73,
                                        135, 136, 137, 138, 139, 140, 160, 178, 196};
+// cgroup_sock (sock_filter_func_proto; the same for sock_create and post_bind4).
+constexpr int32_t kCgroupSockHelpers[] = {46, 81, 107, 122, 160, 186, 187};
 constexpr int32_t kSyscallHelpers[] = {4,   27,  45,  46,  67,  107, 108, 111, 121, 136, 137, 138,
                                        139, 140, 147, 162, 166, 167, 168, 173, 178, 179, 188, 196};
 
@@ -292,7 +334,8 @@ static_assert(std::is_sorted(std::begin(kBaseHelpers), std::end(kBaseHelpers)) &
               std::is_sorted(std::begin(kCgroupSkbHelpers), std::end(kCgroupSkbHelpers)) &&
               std::is_sorted(std::begin(kLwtOutHelpers), std::end(kLwtOutHelpers)) &&
               std::is_sorted(std::begin(kLwtInHelpers), std::end(kLwtInHelpers)) &&
-              std::is_sorted(std::begin(kLwtXmitHelpers), std::end(kLwtXmitHelpers)));
+              std::is_sorted(std::begin(kLwtXmitHelpers), std::end(kLwtXmitHelpers)) &&
+              std::is_sorted(std::begin(kCgroupSockHelpers), std::end(kCgroupSockHelpers)));
 
 bool in(std::span<const int32_t> list, int32_t id) {
   return std::binary_search(list.begin(), list.end(), id);
@@ -337,6 +380,9 @@ std::optional<ProgType> prog_type_from_section(std::string_view sec) {
   if (is("raw_tracepoint.w") || is("raw_tp.w")) return ProgType::kRawTracepointWritable;
   if (is("syscall")) return ProgType::kSyscall;
   if (is("cgroup_skb") || sec == "cgroup/skb") return ProgType::kCgroupSkb;
+  if (sec == "cgroup/sock" || sec == "cgroup/sock_create" || sec == "cgroup/sock_release" ||
+      sec == "cgroup/post_bind4" || sec == "cgroup/post_bind6")
+    return ProgType::kCgroupSock;
   if (is("lwt_in")) return ProgType::kLwtIn;
   if (is("lwt_out")) return ProgType::kLwtOut;
   if (is("lwt_xmit")) return ProgType::kLwtXmit;
@@ -363,7 +409,8 @@ CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t
   }
   for (const auto& f : info.fields) {
     if (off < f.off || off >= f.off + f.size) continue;
-    if ((write && !f.writable) || (!write && !f.readable) || off + size > f.off + f.size) break;
+    // A field that does not fit may have an overlapping alternative later in the list.
+    if ((write && !f.writable) || (!write && !f.readable) || off + size > f.off + f.size) continue;
     uint32_t delta = static_cast<uint32_t>(off - f.off);
     if (f.array) {
       r.access = CtxAccess{&f, f.real_off + delta, size, f.kind};
@@ -379,7 +426,6 @@ CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t
       r.access = CtxAccess{&f, f.real_off + delta, size, f.kind};
       return r;
     }
-    break;
   }
   r.error = access_error(off, size);
   return r;
@@ -421,6 +467,9 @@ bool helper_allowed(ProgType t, int32_t id) {
       break;
     case ProgType::kLwtXmit:
       own = kLwtXmitHelpers;
+      break;
+    case ProgType::kCgroupSock:
+      own = kCgroupSockHelpers;
       break;
     default:
       return false;  // no table for this type

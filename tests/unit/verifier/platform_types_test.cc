@@ -15,6 +15,7 @@
 
 #include "isa/asm.h"
 #include "platform/ctx_structs.h"
+#include "platform/helper_protos.h"
 #include "platform/program_types.h"
 #include "verifier/verifier.h"
 
@@ -24,8 +25,15 @@ namespace {
 using platform::MapType;
 using platform::ProgType;
 
-constexpr ProgType kNewTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn, ProgType::kLwtOut,
+constexpr ProgType kSkbTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn, ProgType::kLwtOut,
                                   ProgType::kLwtXmit};
+constexpr ProgType kNewTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn, ProgType::kLwtOut,
+                                  ProgType::kLwtXmit, ProgType::kCgroupSock};
+
+// The kernel wants an attach type for cgroup_sock; the table models sock_create.
+void set_attach_type(union bpf_attr& a, ProgType t) {
+  if (t == ProgType::kCgroupSock) a.expected_attach_type = BPF_CGROUP_INET_SOCK_CREATE;
+}
 
 uint8_t size_code(uint32_t size) {
   return size == 8 ? BPF_DW : size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
@@ -55,12 +63,42 @@ int kernel_ctx_access(ProgType t, int16_t off, uint32_t size, bool write) {
   a.log_buf = reinterpret_cast<uint64_t>(log);
   a.log_size = sizeof log;
   a.log_level = 1;
+  set_attach_type(a, t);
   int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
   if (fd >= 0) {
     close(fd);
     return 1;
   }
   return log[0] == 0 ? -1 : 0;
+}
+
+// 1 the kernel lets a program of type `t` call helper `id`, 0 it refuses, -1 could not ask.
+int kernel_allows(ProgType t, int id) {
+  struct bpf_insn insns[] = {
+      {BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0}, {BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0}, {BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0},
+      {BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 0}, {BPF_JMP | BPF_CALL, 0, 0, 0, id},
+      {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+  };
+  static char log[1 << 14];
+  log[0] = 0;
+  union bpf_attr a;
+  std::memset(&a, 0, sizeof a);
+  a.prog_type = static_cast<uint32_t>(t);
+  a.insns = reinterpret_cast<uint64_t>(insns);
+  a.insn_cnt = sizeof insns / sizeof insns[0];
+  a.license = reinterpret_cast<uint64_t>("GPL");
+  a.log_buf = reinterpret_cast<uint64_t>(log);
+  a.log_size = sizeof log;
+  a.log_level = 1;
+  set_attach_type(a, t);
+  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
+  if (fd >= 0) {
+    close(fd);
+    return 1;
+  }
+  if (log[0] == 0) return -1;
+  return std::strstr(log, "cannot use helper") || std::strstr(log, "unknown func") ? 0 : 1;
 }
 
 TEST(PlatformTypes, CtxAccessMatchesTheKernel) {
@@ -71,7 +109,7 @@ TEST(PlatformTypes, CtxAccessMatchesTheKernel) {
     const platform::ProgTypeInfo* info = platform::prog_type_info(t);
     ASSERT_NE(info, nullptr) << static_cast<int>(t);
     for (uint32_t size : {1u, 2u, 4u, 8u}) {
-      for (uint32_t off = 0; off < platform::kSkBuffSize; off += size) {
+      for (uint32_t off = 0; off < info->ctx_size + 8; off += size) {
         for (bool write : {false, true}) {
           int k = kernel_ctx_access(t, static_cast<int16_t>(off), size, write);
           if (k < 0) continue;
@@ -83,6 +121,17 @@ TEST(PlatformTypes, CtxAccessMatchesTheKernel) {
     }
   }
   EXPECT_GT(compared, 1000);
+}
+
+// The cgroup_sock helper list (PlatformHelpers.AvailabilityMatchesTheKernel cannot load that
+// type without an attach type).
+TEST(PlatformTypes, CgroupSockHelpersMatchTheKernel) {
+  if (kernel_allows(ProgType::kCgroupSock, 1) != 1)
+    GTEST_SKIP() << "bpf() prog load of cgroup_sock not permitted here";
+  for (int id = 1; id < platform::kNumHelperIds; ++id) {
+    int k = kernel_allows(ProgType::kCgroupSock, id);
+    if (k >= 0) EXPECT_EQ(platform::helper_allowed(ProgType::kCgroupSock, id), k == 1) << id;
+  }
 }
 
 Report run(ProgType t, std::string_view text, std::vector<MapInfo> maps = {}) {
@@ -111,7 +160,7 @@ std::string packet_prog(std::string_view store) {
 }
 
 TEST(PlatformTypes, PacketDataIsWritableOnlyForLwtXmit) {
-  for (ProgType t : kNewTypes) {
+  for (ProgType t : kSkbTypes) {
     Report r = run(t, packet_prog(""));
     EXPECT_TRUE(r.accepted) << static_cast<int>(t) << ": " << r.error;
     r = run(t, packet_prog("*(u8 *)(r2 +0) = r5\n"));
@@ -184,6 +233,7 @@ TEST(PlatformTypes, SectionNames) {
   EXPECT_EQ(platform::prog_type_from_section("cgroup_skb/egress"), ProgType::kCgroupSkb);
   EXPECT_EQ(platform::prog_type_from_section("lwt_xmit"), ProgType::kLwtXmit);
   EXPECT_EQ(platform::prog_type_by_name("lwt_in")->type, ProgType::kLwtIn);
+  EXPECT_EQ(platform::prog_type_from_section("cgroup/post_bind4"), ProgType::kCgroupSock);
 }
 
 }  // namespace
