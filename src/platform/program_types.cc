@@ -153,7 +153,8 @@ constexpr CtxField kLwtFields[] = {
 // Measured on the kernel: bound_dev_if, mark and priority are whole-u32 reads and writes;
 // family, type, protocol, state and rx_queue_mapping allow 1/2-byte loads only at the field's
 // start; dst_port is a u16 (1/2-byte loads inside it) also readable as a u32; the destination
-// address words allow any narrow load. Overlapping entries give the alternatives.
+// address words allow any narrow load. Overlapping entries give the alternatives. Test runs
+// may store into the ctx (bytes_writable).
 constexpr CtxField sock_word(std::string_view n, uint32_t off, uint32_t size, bool narrow, bool w) {
   return CtxField{n, off, size, off, size, true, w, K::kScalar, narrow, false};
 }
@@ -276,7 +277,7 @@ const std::array<ProgTypeInfo, 14> kTypes = {{
     {ProgType::kLwtXmit, "lwt_xmit", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kLwtFields, 0,
      0, false, false, true, true, true, true},
     {ProgType::kCgroupSock, "cgroup_sock", CtxModel::kFields, kBpfSockSize, kBpfSockSize,
-     kCgroupSockFields, 0, 0, false, false, false, false, false, false},
+     kCgroupSockFields, 0, 0, true, false, false, false, false, false},
 }};
 
 // Helper allow-lists (sorted), measured on the kernel the selftests are scored against (6.18,
