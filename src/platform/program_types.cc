@@ -187,9 +187,47 @@ constexpr CtxField kCgroupSockFields[] = {
     sock_word("rx_queue_mapping", 76, 1, false, false),
 };
 
+// sk_skb (sk_skb_is_valid_access, measured): no mark, tc_classid, data_meta, tstamp, wire_len
+// or hwtstamp; cb[] is read-only; only priority and tc_index are writable; the socket fields are
+// readable; packet data is writable.
+constexpr CtxField kSkSkbFields[] = {
+    skb_scalar("len", skb_off::kLen, 4, false),
+    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
+    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, false),
+    skb_scalar("protocol", skb_off::kProtocol, 4, false),
+    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
+    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
+    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
+    skb_scalar("priority", skb_off::kPriority, 4, true),
+    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
+    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
+    skb_scalar("tc_index", skb_off::kTcIndex, 4, true),
+    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, false, K::kScalar, true, true},
+    skb_scalar("hash", skb_off::kHash, 4, false),
+    {"data", skb_off::kData, 4, kSkbRealData, 8, true, false, K::kPktData, false},
+    {"data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, true, false, K::kPktEnd, false},
+    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
+    skb_scalar("family", skb_off::kFamily, 4, false),
+    skb_addr("remote_ip4", skb_off::kRemoteIp4),
+    skb_addr("local_ip4", skb_off::kLocalIp4),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 0),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 4),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 8),
+    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 12),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 0),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 4),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 8),
+    skb_addr("local_ip6", skb_off::kLocalIp6 + 12),
+    skb_scalar("remote_port", skb_off::kRemotePort, 4, false),
+    skb_scalar("local_port", skb_off::kLocalPort, 4, false),
+    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
+    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
+    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
+};
+
 constexpr uint32_t kPtRegsSize = 168;  // struct pt_regs on x86-64
 
-const std::array<ProgTypeInfo, 14> kTypes = {{
+const std::array<ProgTypeInfo, 15> kTypes = {{
     {ProgType::kSocketFilter, "socket_filter", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx),
      kSocketFilterFields, 0, 0, false, true, false, false, true, true},
     {ProgType::kKprobe,
@@ -278,6 +316,8 @@ const std::array<ProgTypeInfo, 14> kTypes = {{
      0, false, false, true, true, true, true},
     {ProgType::kCgroupSock, "cgroup_sock", CtxModel::kFields, kBpfSockSize, kBpfSockSize,
      kCgroupSockFields, 0, 0, true, false, false, false, false, false},
+    {ProgType::kSkSkb, "sk_skb", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kSkSkbFields, 0, 0,
+     false, false, true, true, false, true},
 }};
 
 // Helper allow-lists (sorted), measured on the kernel the selftests are scored against (6.18,
@@ -322,6 +362,9 @@ constexpr int32_t kLwtXmitHelpers[] = {9,   10,  11,  13,  20,  21,  23,  24,  2
                                        135, 136, 137, 138, 139, 140, 160, 178, 196};
 // cgroup_sock (sock_filter_func_proto; the same for sock_create and post_bind4).
 constexpr int32_t kCgroupSockHelpers[] = {46, 81, 107, 122, 160, 186, 187};
+// sk_skb (sk_skb_func_proto): skb edits, sk_redirect_map/hash, socket lookups.
+constexpr int32_t kSkSkbHelpers[] = {9,  26, 38, 39,  43,  46,  47,  50,  52,  72,  84,
+                                     85, 86, 99, 136, 137, 138, 139, 140, 160, 178, 196};
 constexpr int32_t kSyscallHelpers[] = {4,   27,  45,  46,  67,  107, 108, 111, 121, 136, 137, 138,
                                        139, 140, 147, 162, 166, 167, 168, 173, 178, 179, 188, 196};
 
@@ -336,7 +379,8 @@ static_assert(std::is_sorted(std::begin(kBaseHelpers), std::end(kBaseHelpers)) &
               std::is_sorted(std::begin(kLwtOutHelpers), std::end(kLwtOutHelpers)) &&
               std::is_sorted(std::begin(kLwtInHelpers), std::end(kLwtInHelpers)) &&
               std::is_sorted(std::begin(kLwtXmitHelpers), std::end(kLwtXmitHelpers)) &&
-              std::is_sorted(std::begin(kCgroupSockHelpers), std::end(kCgroupSockHelpers)));
+              std::is_sorted(std::begin(kCgroupSockHelpers), std::end(kCgroupSockHelpers)) &&
+              std::is_sorted(std::begin(kSkSkbHelpers), std::end(kSkSkbHelpers)));
 
 bool in(std::span<const int32_t> list, int32_t id) {
   return std::binary_search(list.begin(), list.end(), id);
@@ -384,6 +428,7 @@ std::optional<ProgType> prog_type_from_section(std::string_view sec) {
   if (sec == "cgroup/sock" || sec == "cgroup/sock_create" || sec == "cgroup/sock_release" ||
       sec == "cgroup/post_bind4" || sec == "cgroup/post_bind6")
     return ProgType::kCgroupSock;
+  if (is("sk_skb")) return ProgType::kSkSkb;
   if (is("lwt_in")) return ProgType::kLwtIn;
   if (is("lwt_out")) return ProgType::kLwtOut;
   if (is("lwt_xmit")) return ProgType::kLwtXmit;
@@ -471,6 +516,9 @@ bool helper_allowed(ProgType t, int32_t id) {
       break;
     case ProgType::kCgroupSock:
       own = kCgroupSockHelpers;
+      break;
+    case ProgType::kSkSkb:
+      own = kSkSkbHelpers;
       break;
     default:
       return false;  // no table for this type

@@ -258,6 +258,7 @@ Result<TestRunResult> run_test(ProgramImpl& p, const TestRun& in) {
     case ProgType::kLwtIn:
     case ProgType::kLwtOut:
     case ProgType::kLwtXmit:
+    case ProgType::kSkSkb:  // the kernel has no test run for sk_skb: a bombus extension
       return run_skb(p, in);
     default:
       return run_bytes(p, in, *info);

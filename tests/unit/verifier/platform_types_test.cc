@@ -27,8 +27,8 @@ using platform::ProgType;
 
 constexpr ProgType kSkbTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn, ProgType::kLwtOut,
                                   ProgType::kLwtXmit};
-constexpr ProgType kNewTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn, ProgType::kLwtOut,
-                                  ProgType::kLwtXmit, ProgType::kCgroupSock};
+constexpr ProgType kNewTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn,      ProgType::kLwtOut,
+                                  ProgType::kLwtXmit,   ProgType::kCgroupSock, ProgType::kSkSkb};
 
 // The kernel wants an attach type for cgroup_sock; the table models sock_create.
 void set_attach_type(union bpf_attr& a, ProgType t) {
