@@ -22,131 +22,101 @@ constexpr CtxField kXdpFields[] = {
 };
 
 // A scalar __sk_buff field that lives at its uapi offset in SkbCtx::uapi.
-constexpr CtxField skb_scalar(std::string_view n, uint32_t off, uint32_t size, bool w) {
-  return CtxField{n, off, size, off, size, true, w, K::kScalar, true, false};
+constexpr CtxField skb_scalar(std::string_view n, uint32_t off, uint32_t size = 4) {
+  return CtxField{n, off, size, off, size, true, false, K::kScalar, true, false};
 }
-
 // An IPv4/IPv6 address word of __sk_buff: whole 4-byte reads only (no narrow loads).
 constexpr CtxField skb_addr(std::string_view n, uint32_t off) {
   return CtxField{n, off, 4, off, 4, true, false, K::kScalar, false, false};
 }
+// A field that lives elsewhere in SkbCtx (pointers) or allows no narrow loads.
+constexpr CtxField skb_other(std::string_view n, uint32_t off, uint32_t size, uint32_t real_off,
+                             uint32_t real_size, K kind) {
+  return CtxField{n, off, size, real_off, real_size, true, false, kind, false, false};
+}
 
-constexpr CtxField kTcFields[] = {
-    skb_scalar("len", skb_off::kLen, 4, false),
-    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
-    skb_scalar("mark", skb_off::kMark, 4, true),
-    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, true),
-    skb_scalar("protocol", skb_off::kProtocol, 4, false),
-    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
-    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
-    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
-    skb_scalar("priority", skb_off::kPriority, 4, true),
-    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
-    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
-    skb_scalar("tc_index", skb_off::kTcIndex, 4, true),
-    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, true, K::kScalar, true, true},
-    skb_scalar("hash", skb_off::kHash, 4, false),
-    skb_scalar("tc_classid", skb_off::kTcClassid, 4, true),
-    {"data", skb_off::kData, 4, kSkbRealData, 8, true, false, K::kPktData, false},
-    {"data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, true, false, K::kPktEnd, false},
-    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
-    {"data_meta", skb_off::kDataMeta, 4, kSkbRealDataMeta, 8, true, false, K::kPktMeta, false},
-    {"tstamp", skb_off::kTstamp, 8, skb_off::kTstamp, 8, true, true, K::kScalar, false},
-    skb_scalar("wire_len", skb_off::kWireLen, 4, false),
-    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
-    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
-    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
-    skb_scalar("tstamp_type", skb_off::kTstampType, 1, false),
-    {"hwtstamp", skb_off::kHwtstamp, 8, skb_off::kHwtstamp, 8, true, false, K::kScalar, false},
+// The __sk_buff program types, as bits: which of them may read / write each field (the
+// kernel's tc_cls_act / sk_filter / cg_skb / lwt / sk_skb access rules over the common
+// bpf_skb_is_valid_access; PlatformTypes.CtxAccessMatchesTheKernel checks every aligned access).
+enum SkbUser : uint8_t { kTc = 1, kSf = 2, kCg = 4, kLwt = 8, kSk = 16 };
+constexpr uint8_t kAllSkb = kTc | kSf | kCg | kLwt | kSk;
+constexpr uint8_t kDirect = kTc | kCg | kLwt | kSk;  // direct packet access
+constexpr uint8_t kSockInfo = kCg | kSk;             // family .. local_port
+
+struct SkbFieldDef {
+  CtxField field;
+  uint8_t read = 0, write = 0;
 };
 
-constexpr CtxField kSocketFilterFields[] = {
-    skb_scalar("len", skb_off::kLen, 4, false),
-    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
-    skb_scalar("mark", skb_off::kMark, 4, false),
-    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, false),
-    skb_scalar("protocol", skb_off::kProtocol, 4, false),
-    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
-    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
-    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
-    skb_scalar("priority", skb_off::kPriority, 4, false),
-    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
-    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
-    skb_scalar("tc_index", skb_off::kTcIndex, 4, false),
-    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, true, K::kScalar, true, true},
-    skb_scalar("hash", skb_off::kHash, 4, false),
-    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
-    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
-    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
-    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
+constexpr SkbFieldDef kSkbDefs[] = {
+    {skb_scalar("len", skb_off::kLen), kAllSkb, 0},
+    {skb_scalar("pkt_type", skb_off::kPktType), kAllSkb, 0},
+    {skb_scalar("mark", skb_off::kMark), kAllSkb & ~kSk, kTc | kCg | kLwt},
+    {skb_scalar("queue_mapping", skb_off::kQueueMapping), kAllSkb, kTc},
+    {skb_scalar("protocol", skb_off::kProtocol), kAllSkb, 0},
+    {skb_scalar("vlan_present", skb_off::kVlanPresent), kAllSkb, 0},
+    {skb_scalar("vlan_tci", skb_off::kVlanTci), kAllSkb, 0},
+    {skb_scalar("vlan_proto", skb_off::kVlanProto), kAllSkb, 0},
+    {skb_scalar("priority", skb_off::kPriority), kAllSkb, kTc | kCg | kLwt | kSk},
+    {skb_scalar("ingress_ifindex", skb_off::kIngressIfindex), kAllSkb, 0},
+    {skb_scalar("ifindex", skb_off::kIfindex), kAllSkb, 0},
+    {skb_scalar("tc_index", skb_off::kTcIndex), kAllSkb, kTc | kSk},
+    {{"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, false, K::kScalar, true, true},
+     kAllSkb,
+     kAllSkb & ~kSk},
+    {skb_scalar("hash", skb_off::kHash), kAllSkb, 0},
+    {skb_scalar("tc_classid", skb_off::kTcClassid), kTc, kTc},
+    {skb_other("data", skb_off::kData, 4, kSkbRealData, 8, K::kPktData), kDirect, 0},
+    {skb_other("data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, K::kPktEnd), kDirect, 0},
+    {skb_scalar("napi_id", skb_off::kNapiId), kAllSkb, 0},
+    {skb_scalar("family", skb_off::kFamily), kSockInfo, 0},
+    {skb_addr("remote_ip4", skb_off::kRemoteIp4), kSockInfo, 0},
+    {skb_addr("local_ip4", skb_off::kLocalIp4), kSockInfo, 0},
+    {skb_addr("remote_ip6", skb_off::kRemoteIp6 + 0), kSockInfo, 0},
+    {skb_addr("remote_ip6", skb_off::kRemoteIp6 + 4), kSockInfo, 0},
+    {skb_addr("remote_ip6", skb_off::kRemoteIp6 + 8), kSockInfo, 0},
+    {skb_addr("remote_ip6", skb_off::kRemoteIp6 + 12), kSockInfo, 0},
+    {skb_addr("local_ip6", skb_off::kLocalIp6 + 0), kSockInfo, 0},
+    {skb_addr("local_ip6", skb_off::kLocalIp6 + 4), kSockInfo, 0},
+    {skb_addr("local_ip6", skb_off::kLocalIp6 + 8), kSockInfo, 0},
+    {skb_addr("local_ip6", skb_off::kLocalIp6 + 12), kSockInfo, 0},
+    {skb_scalar("remote_port", skb_off::kRemotePort), kSockInfo, 0},
+    {skb_scalar("local_port", skb_off::kLocalPort), kSockInfo, 0},
+    {skb_other("data_meta", skb_off::kDataMeta, 4, kSkbRealDataMeta, 8, K::kPktMeta), kTc, 0},
+    {skb_other("tstamp", skb_off::kTstamp, 8, skb_off::kTstamp, 8, K::kScalar), kTc | kCg,
+     kTc | kCg},
+    {skb_scalar("wire_len", skb_off::kWireLen), kTc, 0},
+    {skb_scalar("gso_segs", skb_off::kGsoSegs), kAllSkb, 0},
+    {skb_other("sk", skb_off::kSk, 8, kSkbRealSk, 8, K::kPtrOrNull), kAllSkb, 0},
+    {skb_scalar("gso_size", skb_off::kGsoSize), kAllSkb, 0},
+    {skb_scalar("tstamp_type", skb_off::kTstampType, 1), kTc, 0},
+    {skb_other("hwtstamp", skb_off::kHwtstamp, 8, skb_off::kHwtstamp, 8, K::kScalar), kTc | kCg, 0},
 };
 
-// cgroup_skb (the kernel's cg_skb_is_valid_access on top of the common __sk_buff rule): no
-// tc_classid, data_meta, wire_len, flow_keys or tstamp_type; the socket fields (family ..
-// local_port) are readable; mark, priority, cb[] and tstamp (root) are writable; data/data_end
-// give read-only direct packet access.
-constexpr CtxField kCgroupSkbFields[] = {
-    skb_scalar("len", skb_off::kLen, 4, false),
-    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
-    skb_scalar("mark", skb_off::kMark, 4, true),
-    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, false),
-    skb_scalar("protocol", skb_off::kProtocol, 4, false),
-    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
-    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
-    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
-    skb_scalar("priority", skb_off::kPriority, 4, true),
-    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
-    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
-    skb_scalar("tc_index", skb_off::kTcIndex, 4, false),
-    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, true, K::kScalar, true, true},
-    skb_scalar("hash", skb_off::kHash, 4, false),
-    {"data", skb_off::kData, 4, kSkbRealData, 8, true, false, K::kPktData, false},
-    {"data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, true, false, K::kPktEnd, false},
-    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
-    skb_scalar("family", skb_off::kFamily, 4, false),
-    skb_addr("remote_ip4", skb_off::kRemoteIp4),
-    skb_addr("local_ip4", skb_off::kLocalIp4),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 0),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 4),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 8),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 12),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 0),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 4),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 8),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 12),
-    skb_scalar("remote_port", skb_off::kRemotePort, 4, false),
-    skb_scalar("local_port", skb_off::kLocalPort, 4, false),
-    {"tstamp", skb_off::kTstamp, 8, skb_off::kTstamp, 8, true, true, K::kScalar, false},
-    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
-    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
-    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
-    {"hwtstamp", skb_off::kHwtstamp, 8, skb_off::kHwtstamp, 8, true, false, K::kScalar, false},
-};
+constexpr size_t skb_field_count(uint8_t user) {
+  size_t n = 0;
+  for (const auto& d : kSkbDefs) n += (d.read & user) != 0;
+  return n;
+}
 
-// lwt_in/out/xmit (lwt_is_valid_access): as cgroup_skb without the socket fields, tstamp and
-// hwtstamp; tc_index is read-only. Packet data is writable only for lwt_xmit.
-constexpr CtxField kLwtFields[] = {
-    skb_scalar("len", skb_off::kLen, 4, false),
-    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
-    skb_scalar("mark", skb_off::kMark, 4, true),
-    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, false),
-    skb_scalar("protocol", skb_off::kProtocol, 4, false),
-    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
-    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
-    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
-    skb_scalar("priority", skb_off::kPriority, 4, true),
-    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
-    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
-    skb_scalar("tc_index", skb_off::kTcIndex, 4, false),
-    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, true, K::kScalar, true, true},
-    skb_scalar("hash", skb_off::kHash, 4, false),
-    {"data", skb_off::kData, 4, kSkbRealData, 8, true, false, K::kPktData, false},
-    {"data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, true, false, K::kPktEnd, false},
-    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
-    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
-    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
-    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
-};
+// The fields one __sk_buff program type sees, in offset order.
+template <uint8_t User>
+constexpr auto skb_fields() {
+  std::array<CtxField, skb_field_count(User)> out{};
+  size_t i = 0;
+  for (const auto& d : kSkbDefs) {
+    if (!(d.read & User)) continue;
+    out[i] = d.field;
+    out[i++].writable = (d.write & User) != 0;
+  }
+  return out;
+}
+
+constexpr auto kTcFields = skb_fields<kTc>();
+constexpr auto kSocketFilterFields = skb_fields<kSf>();
+constexpr auto kCgroupSkbFields = skb_fields<kCg>();
+constexpr auto kLwtFields = skb_fields<kLwt>();
+constexpr auto kSkSkbFields = skb_fields<kSk>();
 
 // cgroup_sock: struct bpf_sock as the sock_create/sock_release attach types see it (the
 // verifier gets no attach type; post_bind's src_ip4/src_ip6/src_port reads are not modelled).
@@ -185,44 +155,6 @@ constexpr CtxField kCgroupSockFields[] = {
     sock_word("rx_queue_mapping", 76, 4, false, false),
     sock_word("rx_queue_mapping", 76, 2, false, false),
     sock_word("rx_queue_mapping", 76, 1, false, false),
-};
-
-// sk_skb (sk_skb_is_valid_access, measured): no mark, tc_classid, data_meta, tstamp, wire_len
-// or hwtstamp; cb[] is read-only; only priority and tc_index are writable; the socket fields are
-// readable; packet data is writable.
-constexpr CtxField kSkSkbFields[] = {
-    skb_scalar("len", skb_off::kLen, 4, false),
-    skb_scalar("pkt_type", skb_off::kPktType, 4, false),
-    skb_scalar("queue_mapping", skb_off::kQueueMapping, 4, false),
-    skb_scalar("protocol", skb_off::kProtocol, 4, false),
-    skb_scalar("vlan_present", skb_off::kVlanPresent, 4, false),
-    skb_scalar("vlan_tci", skb_off::kVlanTci, 4, false),
-    skb_scalar("vlan_proto", skb_off::kVlanProto, 4, false),
-    skb_scalar("priority", skb_off::kPriority, 4, true),
-    skb_scalar("ingress_ifindex", skb_off::kIngressIfindex, 4, false),
-    skb_scalar("ifindex", skb_off::kIfindex, 4, false),
-    skb_scalar("tc_index", skb_off::kTcIndex, 4, true),
-    {"cb", skb_off::kCb, 20, skb_off::kCb, 20, true, false, K::kScalar, true, true},
-    skb_scalar("hash", skb_off::kHash, 4, false),
-    {"data", skb_off::kData, 4, kSkbRealData, 8, true, false, K::kPktData, false},
-    {"data_end", skb_off::kDataEnd, 4, kSkbRealDataEnd, 8, true, false, K::kPktEnd, false},
-    skb_scalar("napi_id", skb_off::kNapiId, 4, false),
-    skb_scalar("family", skb_off::kFamily, 4, false),
-    skb_addr("remote_ip4", skb_off::kRemoteIp4),
-    skb_addr("local_ip4", skb_off::kLocalIp4),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 0),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 4),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 8),
-    skb_addr("remote_ip6", skb_off::kRemoteIp6 + 12),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 0),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 4),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 8),
-    skb_addr("local_ip6", skb_off::kLocalIp6 + 12),
-    skb_scalar("remote_port", skb_off::kRemotePort, 4, false),
-    skb_scalar("local_port", skb_off::kLocalPort, 4, false),
-    skb_scalar("gso_segs", skb_off::kGsoSegs, 4, false),
-    {"sk", skb_off::kSk, 8, kSkbRealSk, 8, true, false, K::kPtrOrNull, false},
-    skb_scalar("gso_size", skb_off::kGsoSize, 4, false),
 };
 
 constexpr uint32_t kPtRegsSize = 168;  // struct pt_regs on x86-64

@@ -1,9 +1,11 @@
-// The __sk_buff program types added after the first nine: cgroup_skb and lwt_in/out/xmit.
-// Their ctx rules are checked two ways: against the running kernel (every aligned 1/2/4/8-byte
-// read and write of struct __sk_buff loaded as a one-access program, which the kernel accepts
-// exactly when check_ctx_access does; skipped without bpf()), and through the verifier on what
-// differs between the types (packet pointers read-only or writable, socket fields, return-value
-// range, LD_ABS, cgroup storage through bpf_get_local_storage).
+// Program types with a field-list context: cgroup_skb, lwt_in/out/xmit, cgroup_sock and sk_skb
+// (added after the first nine), and the older sched_cls/act, socket_filter and xdp. Their ctx
+// rules are checked two ways: against the running kernel (every aligned 1/2/4/8-byte read and
+// write of the ctx struct loaded as a one-access program, which the kernel accepts exactly when
+// check_ctx_access does; skipped without bpf()), and through the verifier on what differs
+// between the types (packet pointers read-only or writable, socket fields, return-value range,
+// LD_ABS, cgroup storage through bpf_get_local_storage). cgroup_sock's helper list is checked
+// here too, as it needs an attach type to load.
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
 #include <sys/syscall.h>
@@ -27,16 +29,44 @@ using platform::ProgType;
 
 constexpr ProgType kSkbTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn, ProgType::kLwtOut,
                                   ProgType::kLwtXmit};
-constexpr ProgType kNewTypes[] = {ProgType::kCgroupSkb, ProgType::kLwtIn,      ProgType::kLwtOut,
-                                  ProgType::kLwtXmit,   ProgType::kCgroupSock, ProgType::kSkSkb};
+constexpr ProgType kCtxTypes[] = {
+    ProgType::kCgroupSkb,    ProgType::kLwtIn, ProgType::kLwtOut,   ProgType::kLwtXmit,
+    ProgType::kCgroupSock,   ProgType::kSkSkb, ProgType::kSchedCls, ProgType::kSchedAct,
+    ProgType::kSocketFilter, ProgType::kXdp};
 
-// The kernel wants an attach type for cgroup_sock; the table models sock_create.
+// The kernel wants an attach type for cgroup_sock; the table models sock_create. bombus's xdp
+// table includes egress_ifindex, which the kernel shows only to devmap programs.
 void set_attach_type(union bpf_attr& a, ProgType t) {
   if (t == ProgType::kCgroupSock) a.expected_attach_type = BPF_CGROUP_INET_SOCK_CREATE;
+  if (t == ProgType::kXdp) a.expected_attach_type = BPF_XDP_DEVMAP;
 }
 
 uint8_t size_code(uint32_t size) {
   return size == 8 ? BPF_DW : size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
+}
+
+// Loads `insns` as a GPL program of type `t`; returns 1 loaded, 0 refused by the verifier
+// (its log in `log`), -1 refused before the verifier ran (no permission, ...).
+int kernel_load(ProgType t, const bpf_insn* insns, uint32_t n, const char** log_out) {
+  static char log[1 << 14];
+  log[0] = 0;
+  union bpf_attr a;
+  std::memset(&a, 0, sizeof a);
+  a.prog_type = static_cast<uint32_t>(t);
+  a.insns = reinterpret_cast<uint64_t>(insns);
+  a.insn_cnt = n;
+  a.license = reinterpret_cast<uint64_t>("GPL");
+  a.log_buf = reinterpret_cast<uint64_t>(log);
+  a.log_size = sizeof log;
+  a.log_level = 1;
+  set_attach_type(a, t);
+  *log_out = log;
+  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
+  if (fd >= 0) {
+    close(fd);
+    return 1;
+  }
+  return log[0] == 0 ? -1 : 0;
 }
 
 // 1 the kernel loads a program that reads (or writes r2 = 0 to) ctx+off, 0 it refuses, -1 it
@@ -52,52 +82,20 @@ int kernel_ctx_access(ProgType t, int16_t off, uint32_t size, bool write) {
       {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
       {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
   };
-  static char log[1 << 14];
-  log[0] = 0;
-  union bpf_attr a;
-  std::memset(&a, 0, sizeof a);
-  a.prog_type = static_cast<uint32_t>(t);
-  a.insns = reinterpret_cast<uint64_t>(insns);
-  a.insn_cnt = sizeof insns / sizeof insns[0];
-  a.license = reinterpret_cast<uint64_t>("GPL");
-  a.log_buf = reinterpret_cast<uint64_t>(log);
-  a.log_size = sizeof log;
-  a.log_level = 1;
-  set_attach_type(a, t);
-  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
-  if (fd >= 0) {
-    close(fd);
-    return 1;
-  }
-  return log[0] == 0 ? -1 : 0;
+  const char* log = nullptr;
+  return kernel_load(t, insns, 4, &log);
 }
 
 // 1 the kernel lets a program of type `t` call helper `id`, 0 it refuses, -1 could not ask.
 int kernel_allows(ProgType t, int id) {
-  struct bpf_insn insns[] = {
-      {BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0}, {BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0},
-      {BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0}, {BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0},
-      {BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 0}, {BPF_JMP | BPF_CALL, 0, 0, 0, id},
-      {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-  };
-  static char log[1 << 14];
-  log[0] = 0;
-  union bpf_attr a;
-  std::memset(&a, 0, sizeof a);
-  a.prog_type = static_cast<uint32_t>(t);
-  a.insns = reinterpret_cast<uint64_t>(insns);
-  a.insn_cnt = sizeof insns / sizeof insns[0];
-  a.license = reinterpret_cast<uint64_t>("GPL");
-  a.log_buf = reinterpret_cast<uint64_t>(log);
-  a.log_size = sizeof log;
-  a.log_level = 1;
-  set_attach_type(a, t);
-  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
-  if (fd >= 0) {
-    close(fd);
-    return 1;
-  }
-  if (log[0] == 0) return -1;
+  struct bpf_insn insns[8] = {};
+  for (uint8_t r = 1; r <= 5; ++r) insns[r - 1] = {BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, 0};
+  insns[5] = {BPF_JMP | BPF_CALL, 0, 0, 0, id};
+  insns[6] = {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0};
+  insns[7] = {BPF_JMP | BPF_EXIT, 0, 0, 0, 0};
+  const char* log = nullptr;
+  int k = kernel_load(t, insns, 8, &log);
+  if (k != 0) return k;
   return std::strstr(log, "cannot use helper") || std::strstr(log, "unknown func") ? 0 : 1;
 }
 
@@ -105,7 +103,7 @@ TEST(PlatformTypes, CtxAccessMatchesTheKernel) {
   if (kernel_ctx_access(ProgType::kCgroupSkb, 0, 4, false) != 1)
     GTEST_SKIP() << "bpf() prog load of cgroup_skb not permitted here";
   int compared = 0;
-  for (ProgType t : kNewTypes) {
+  for (ProgType t : kCtxTypes) {
     const platform::ProgTypeInfo* info = platform::prog_type_info(t);
     ASSERT_NE(info, nullptr) << static_cast<int>(t);
     for (uint32_t size : {1u, 2u, 4u, 8u}) {
