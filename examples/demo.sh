@@ -41,7 +41,10 @@ run "$bombus" map dump pinned pins/maps/blocked_v4
 step "7. One packet through BPF_PROG_TEST_RUN semantics, and the code the JIT emitted"
 head -c 60 /dev/zero > zeros.bin
 run "$bombus" prog run pinned pins/xdp_firewall data_in zeros.bin repeat 1000
-run "$bombus" prog dump jited pinned pins/xdp_firewall | head -n 12
+# Into a file first: `| head` would close the pipe early and, under pipefail, end the demo on
+# bombus's SIGPIPE whenever the dump outgrows what head reads before it exits.
+run "$bombus" prog dump jited pinned pins/xdp_firewall > jited.txt
+head -n 12 jited.txt
 
 step "8. The same capture through a tcpdump filter compiled to eBPF"
 run "$bombus" filter 'ip and (tcp port 80 or udp port 53)' traffic.pcap
