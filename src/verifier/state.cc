@@ -85,8 +85,8 @@ bool stack_subsumes(const Frame& o, const Frame& c, IdMap& ids, uint64_t loose =
           !reg_subsumes(os.spilled, cs.spilled, ids)) {
         // A spilled unknown scalar covers misc bytes too.
         if (!(os.spill_size() == 8 && os.spilled.type == RegType::kScalar &&
-              os.spilled.var.is_unbounded() && cs.bytes[0] != SlotType::kInvalid && !cs.is_spill() &&
-              !cs.is_special()))
+              os.spilled.var.is_unbounded() && cs.bytes[0] != SlotType::kInvalid &&
+              !cs.is_spill() && !cs.is_special()))
           return false;
       }
       if (os.spill_size() == 8) continue;

@@ -56,9 +56,9 @@ struct Program {
   platform::ProgType type = platform::ProgType::kSocketFilter;
   std::vector<MapInfo> maps;
   bool gpl = false;
-  std::vector<LineInfo> lines;  // sorted by insn
+  std::vector<LineInfo> lines;   // sorted by insn
   std::vector<KfuncRef> kfuncs;  // names of the kfuncs that calls refer to
-  std::vector<FuncInfo> funcs;  // BTF func info; empty without BTF (nothing checked then)
+  std::vector<FuncInfo> funcs;   // BTF func info; empty without BTF (nothing checked then)
 };
 
 struct Options {
