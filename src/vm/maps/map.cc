@@ -14,6 +14,7 @@
 #include "vm/abi.h"
 #include "vm/helpers/timers.h"
 #include "vm/maps/map_types.h"
+#include "vm/maps/redirect_maps.h"
 
 namespace bombus::vm {
 
@@ -55,6 +56,9 @@ TypeOps ops_for(MapType t) {
       return ringbuf_ops(t);
     case MapType::kPerfEventArray:
       return perf_array_ops();
+    case MapType::kCpumap:
+    case MapType::kXskmap:
+      return redirect_map_ops(t);
     default:
       return {};
   }
@@ -207,6 +211,22 @@ Status maps_detail::validate_spec(const MapSpec& s) {
       BOMBUS_TRY(need(s.key_size == 4 && (s.value_size == 4 || s.value_size == 8),
                       "devmap needs key_size 4 and value_size 4 or 8"));
       BOMBUS_TRY(need(s.max_entries > 0, "max_entries must be > 0"));
+      return {};
+    case MapType::kCpumap:
+      // The kernel's cpu_map_alloc: struct bpf_cpumap_val up to qsize or up to bpf_prog.fd.
+      BOMBUS_TRY(need(s.key_size == 4 && (s.value_size == 4 || s.value_size == 8),
+                      "cpumap needs key_size 4 and value_size 4 or 8"));
+      BOMBUS_TRY(need(s.max_entries > 0, "max_entries must be > 0"));
+      BOMBUS_TRY(need((s.flags & ~kFNumaNode) == 0, "cpumap takes no map_flags but NUMA_NODE"));
+      if (s.max_entries > kCpumapMaxEntries)
+        return make_error(Errc::kTooBig, "map '" + s.name + "': cpumap max_entries over " +
+                                             std::to_string(kCpumapMaxEntries));
+      return {};
+    case MapType::kXskmap:
+      BOMBUS_TRY(need(s.key_size == 4 && s.value_size == 4, "key_size and value_size must be 4"));
+      BOMBUS_TRY(need(s.max_entries > 0, "max_entries must be > 0"));
+      BOMBUS_TRY(need((s.flags & ~(kFNumaNode | kFRdonly | kFWronly)) == 0,
+                      "xskmap takes only NUMA_NODE, RDONLY and WRONLY map_flags"));
       return {};
     case MapType::kHash:
     case MapType::kPercpuHash:

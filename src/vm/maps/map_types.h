@@ -23,6 +23,7 @@ TypeOps queue_ops(platform::MapType t);
 TypeOps bloom_ops();
 TypeOps ringbuf_ops(platform::MapType t);
 TypeOps perf_array_ops();
+TypeOps redirect_map_ops(platform::MapType t);  // CPUMAP, XSKMAP
 
 // Spec checks shared by BPF_MAP_CREATE and Map::open.
 Status validate_spec(const MapSpec& s);
