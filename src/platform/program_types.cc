@@ -87,7 +87,7 @@ constexpr SkbFieldDef kSkbDefs[] = {
      kTc | kCg},
     {skb_scalar("wire_len", skb_off::kWireLen), kTc, 0},
     {skb_scalar("gso_segs", skb_off::kGsoSegs), kAllSkb, 0},
-    {skb_other("sk", skb_off::kSk, 8, kSkbRealSk, 8, K::kPtrOrNull), kAllSkb, 0},
+    {skb_other("sk", skb_off::kSk, 8, kSkbRealSk, 8, K::kSockCommonOrNull), kAllSkb, 0},
     {skb_scalar("gso_size", skb_off::kGsoSize), kAllSkb, 0},
     {skb_scalar("tstamp_type", skb_off::kTstampType, 1), kTc, 0},
     {skb_other("hwtstamp", skb_off::kHwtstamp, 8, skb_off::kHwtstamp, 8, K::kScalar), kTc | kCg, 0},

@@ -21,6 +21,10 @@ enum class FieldKind : uint8_t {
   kPktEnd,     // PTR_TO_PACKET_END
   kPktMeta,    // PTR_TO_PACKET_META
   kPtrOrNull,  // a kernel object pointer that is always NULL in bombus (sk, flow_keys)
+  // Socket pointers that may be NULL (platform/sock_fields.h): PTR_TO_SOCK_COMMON_OR_NULL
+  // (__sk_buff.sk), PTR_TO_SOCKET_OR_NULL.
+  kSockCommonOrNull,
+  kSocketOrNull,
 };
 
 struct CtxField {

@@ -4,6 +4,7 @@
 // for_each_map_elem, timers) explored as functions called from the helper's call site.
 #include <cstdio>
 
+#include "verifier/check_sock.h"
 #include "verifier/engine.h"
 
 namespace bombus::verifier {
@@ -328,6 +329,8 @@ bool Engine::do_helper_call(const Insn& insn) {
       case ArgType::kPtrToBtfIdSockCommon:
         // Socket pointers are BTF-id pointers here (skb->sk, lookups, casts), never NULL.
         if (r.type != RegType::kBtfId || r.maybe_null) return expect(kSockTypes);
+        // ARG_PTR_TO_SOCK_COMMON takes only socket pointers, not BTF-typed ones (skc_to_*).
+        if (at == ArgType::kPtrToSockCommon && r.sock == SockKind::kNone) return expect(kSockTypes);
         if (p->flags & platform::kReleasesRef) {
           if (r.ref_obj_id == 0)
             return fail(fmt("R%d must be referenced when passed to release function", rn));
@@ -392,6 +395,7 @@ bool Engine::do_helper_call(const Insn& insn) {
       const MapInfo& m = prog_.maps[map];
       if (is_sock_map(m)) {  // a socket, referenced (the kernel's is_acquire_function)
         r0 = Reg::pointer(RegType::kBtfId);
+        r0.sock = SockKind::kSock;
         r0.maybe_null = true;
         r0.id = r0.ref_obj_id = new_id();
         st_.refs.push_back(RefState{r0.id, pc_});
@@ -430,6 +434,7 @@ bool Engine::do_helper_call(const Insn& insn) {
     case RetType::kPtrToSockCommonOrNull:
     case RetType::kPtrToBtfIdTrusted:
       r0 = Reg::pointer(RegType::kBtfId);
+      r0.sock = sock_kind_of_ret(p->ret);
       r0.maybe_null = p->ret != RetType::kPtrToMemOrBtfId && p->ret != RetType::kPtrToBtfIdTrusted;
       if (r0.maybe_null) r0.id = new_id();
       if (p->flags & platform::kAcquiresRef) {

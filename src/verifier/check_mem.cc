@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "platform/program_types.h"
+#include "verifier/check_sock.h"
 #include "verifier/engine.h"
 
 namespace bombus::verifier {
@@ -206,6 +207,8 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
                            : "only pointers can be dereferenced; this register holds a number";
     return fail(rn + " invalid mem access '" + reg_type_name(ptr) + "'", hint);
   }
+  if (ptr.type == RegType::kBtfId && ptr.sock != SockKind::kNone)
+    return check_sock_access(*this, regno, off, size, write, value_reg, sign_ext);
   auto set_value = [&](Reg r) {
     if (value_reg < 0) return;
     if (sign_ext && r.type == RegType::kScalar && size < 8) r.var.sext(size * 8);
@@ -246,6 +249,9 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
           v = Reg::pointer(RegType::kBtfId);
           v.maybe_null = true;
           v.id = new_id();
+          break;
+        default:  // socket pointers (check_sock.cc)
+          v = sock_ctx_pointer(res.access->kind, new_id());
           break;
       }
       set_value(v);

@@ -3,6 +3,7 @@
 // to the caller frame or callback re-entry, return-value ranges, leaked references and locks).
 #include <cstdio>
 
+#include "verifier/check_sock.h"
 #include "verifier/engine.h"
 
 namespace bombus::verifier {
@@ -206,7 +207,7 @@ bool Engine::do_jump(const Insn& insn) {
                                 p.type == RegType::kBtfId;
     if (!p.maybe_null) {
       if (known_not_null) decided = op == Cmp::kEq ? 0 : 1;
-    } else {
+    } else if (a.is_pointer()) {  // the kernel learns NULL-ness only of the dst operand
       State& null_side = op == Cmp::kEq ? taken : fall;
       State& nonnull_side = op == Cmp::kEq ? fall : taken;
       State saved = std::move(st_);
@@ -219,6 +220,8 @@ bool Engine::do_jump(const Insn& insn) {
       st_ = std::move(saved);
     }
   } else if (!is32 && a.is_pointer() && b.is_pointer()) {
+    if (op == Cmp::kEq || op == Cmp::kNe)  // check_sock.cc: one side NULL-checked
+      infer_not_null_on_eq(op == Cmp::kEq ? taken : fall, insn.dst, insn.src);
     // Packet pointer against its end: learn how many bytes are known to be in bounds.
     const Reg* pkt = nullptr;
     Cmp rel = op;  // relation "pkt rel end"

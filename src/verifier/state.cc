@@ -32,6 +32,7 @@ bool reg_subsumes(const Reg& o, const Reg& c, IdMap& ids) {
   if (o.type == RegType::kNotInit) return true;  // never read on any explored continuation
   if (o.type != c.type) return false;
   if (o.type == RegType::kScalar) return o.var.contains(c.var) && ids.check(o.id, c.id);
+  if (o.sock != c.sock) return false;
   if (o.maybe_null != c.maybe_null || o.off != c.off || o.map != c.map || o.frameno != c.frameno ||
       o.ringbuf != c.ringbuf || o.rdonly != c.rdonly || o.mem_size != c.mem_size ||
       o.subprog != c.subprog)
@@ -149,6 +150,16 @@ bool state_equal(const State& a, const State& b, const std::vector<uint16_t>* pr
   return state_subsumes(a, b, precise) && state_subsumes(b, a, precise);
 }
 
+// Socket pointers in the kernel's spelling ("sock_common_or_null", "tcp_sock", ...).
+static const char* sock_type_name(const Reg& r) {
+  static const char* const kNames[][2] = {{"ptr_", "ptr_or_null_"},
+                                          {"sock_common", "sock_common_or_null"},
+                                          {"sock", "sock_or_null"},
+                                          {"tcp_sock", "tcp_sock_or_null"},
+                                          {"xdp_sock", "xdp_sock_or_null"}};
+  return kNames[static_cast<int>(r.sock)][r.maybe_null ? 1 : 0];
+}
+
 const char* reg_type_name(const Reg& r) {
   switch (r.type) {
     case RegType::kNotInit:
@@ -177,6 +188,7 @@ const char* reg_type_name(const Reg& r) {
     case RegType::kFunc:
       return "func";
     case RegType::kBtfId:
+      if (r.sock != SockKind::kNone) return sock_type_name(r);
       return r.maybe_null ? "ptr_or_null_" : "ptr_";
     case RegType::kIter:
       return r.maybe_null ? "iter_drained" : "iter";

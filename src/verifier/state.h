@@ -33,8 +33,13 @@ enum class RegType : uint8_t {
   kDynptr,
 };
 
+// kBtfId pointers to sockets: the kernel's PTR_TO_SOCK_COMMON / SOCKET / TCP_SOCK / XDP_SOCK, whose
+// fields are read by the socket tables (check_sock.h). kNone: any other BTF-typed pointer.
+enum class SockKind : uint8_t { kNone, kSockCommon, kSock, kTcpSock, kXdpSock };
+
 struct Reg {
   RegType type = RegType::kNotInit;
+  SockKind sock = SockKind::kNone;  // kBtfId only
   bool maybe_null = false;
   bool ringbuf = false;  // kMem from ringbuf_reserve
   bool rdonly = false;

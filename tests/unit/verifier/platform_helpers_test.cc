@@ -198,7 +198,7 @@ TEST(PlatformHelpers, SockmapValuesAreSockets) {
   no_check.replace(no_check.find("if r3 == 0 goto +8\n"), 19, "");
   r = run(ProgType::kSchedCls, no_check, {map(MapType::kSockmap)});
   EXPECT_FALSE(r.accepted);
-  EXPECT_EQ(r.error.rfind("R3 type=ptr_or_null_ expected=sock_common", 0), 0u) << r.error;
+  EXPECT_EQ(r.error.rfind("R3 type=sock_common_or_null expected=sock_common", 0), 0u) << r.error;
 }
 
 TEST(PlatformHelpers, SockmapLookupIsAReference) {
