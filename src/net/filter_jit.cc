@@ -38,7 +38,9 @@ using asmjit::Label;
 
 const x86::Gp kReg[isa::kNumRegs] = {x86::rax, x86::rdi, x86::rsi, x86::rdx, x86::rcx, x86::r8,
                                      x86::rbx, x86::r13, x86::r14, x86::r15, x86::rbp};
-constexpr int kFrame = 544, kSlotEnd = 0, kSlotCtx = 8, kSlotRax = 16, kSlotRdx = 24;
+constexpr int kSlotEnd = 0, kSlotCtx = 8, kSlotRax = 16, kSlotRdx = 24, kStackTop = 544,
+              kSlotSave = 544, kSlotFlat = 552,
+              kFrame = kSlotFlat + 4 * static_cast<int>(kFlatMaxSlots) + 8;
 
 struct FirstError : asmjit::ErrorHandler {
   asmjit::Error err = asmjit::kErrorOk;
@@ -111,10 +113,13 @@ Status check(std::span<const isa::Insn> prog) {
   return {};
 }
 
+class FlatEmitter;
+
 class Emitter {
  public:
-  Emitter(std::span<const isa::Insn> prog, const FilterJitPlan& plan, x86::Assembler& a)
-      : prog_(prog), plan_(plan), a_(a) {
+  Emitter(std::span<const isa::Insn> prog, const FilterJitPlan& plan, const FlatPlan& flat,
+          x86::Assembler& a)
+      : prog_(prog), plan_(plan), flat_(flat), a_(a) {
     for (size_t r = 0; r < isa::kNumRegs; ++r) reg_[r] = kReg[r];
     if (plan_.alias_r6) reg_[6] = reg_[1];
   }
@@ -132,16 +137,27 @@ class Emitter {
     a_.lea(x86::r11, x86::ptr(x86::rcx, x86::rdx, 2));  // end of the results
     a_.mov(x86::qword_ptr(x86::rsp, kSlotEnd), x86::r11);
     a_.mov(x86::qword_ptr(x86::rsp, kSlotCtx), x86::rdi);
-    a_.lea(x86::rbp, x86::ptr(x86::rsp, kFrame));
+    a_.lea(x86::rbp, x86::ptr(x86::rsp, kStackTop));
     a_.xor_(x86::r10d, x86::r10d);
     a_.test(x86::rdx, x86::rdx);
     a_.jz(done_);
+    if (flat_.ok) a_.xor_(x86::edx, x86::edx);  // the flat body's zero (no program uses r3)
     a_.align(asmjit::AlignMode::kCode, 16);
     a_.bind(top_);
     if (plan_.writes_r1) a_.mov(x86::rdi, x86::qword_ptr(x86::rsp, kSlotCtx));
     // Registers the program may read before writing start at 0 for every packet.
     for (uint8_t r = 0; r < 10; ++r)
       if (r != 1 && (plan_.live_in & (1u << r)) != 0) a_.xor_(reg_[r].r32(), reg_[r].r32());
+    if (flat_.ok) {
+      // Long enough for every constant-offset load: the branch-free body; else the branchy one.
+      Label branchy = a_.newLabel();
+      if (flat_.min_caplen > 0) {
+        a_.cmp(x86::dword_ptr(x86::rdi, kCtxOffCaplen), Imm(flat_.min_caplen));
+        a_.jb(branchy);
+      }
+      emit_flat();
+      a_.bind(branchy);
+    }
     for (size_t at = 0; at < prog_.size(); ++at) {
       a_.bind(labels_[at]);
       const isa::Insn& i = prog_[at];
@@ -183,6 +199,8 @@ class Emitter {
   }
 
  private:
+  void emit_flat();  // after FlatEmitter
+
   // The end of one packet: store r0 (or the known constant), count a match, step to the next
   // context and result, and loop.
   void exit_tail(std::optional<uint32_t> k) {
@@ -467,14 +485,7 @@ class Emitter {
         a_.jmp(to);
       return;
     }
-    const x86::Gp d = w(reg_[i.dst], wide), s = w(reg_[i.src], wide);
-    const bool x = (i.opcode & isa::kSrcX) != 0;
-    const Imm k = wide ? Imm(static_cast<int64_t>(i.imm)) : Imm(static_cast<int32_t>(i.imm));
-    if (op == 0x40)
-      x ? a_.test(d, s) : a_.test(d, k);
-    else
-      x ? a_.cmp(d, s) : a_.cmp(d, k);
-    const x86::CondCode cc = cond(op);
+    const x86::CondCode cc = compare(i, wide);
     // `if (cond) return Kt; return Kf;` (both sides constant returns, the last test of most
     // tcpdump filters): select with cmov and end the packet here, so the data-dependent final
     // test costs no branch (and no misprediction).
@@ -488,6 +499,19 @@ class Emitter {
       return;
     }
     a_.j(cc, to);
+  }
+
+  // The compare of a conditional jump; returns the condition under which it is taken.
+  x86::CondCode compare(const isa::Insn& i, bool wide) {
+    const uint8_t op = i.opcode & 0xf0;
+    const x86::Gp d = w(reg_[i.dst], wide), s = w(reg_[i.src], wide);
+    const bool x = (i.opcode & isa::kSrcX) != 0;
+    const Imm k = wide ? Imm(static_cast<int64_t>(i.imm)) : Imm(static_cast<int32_t>(i.imm));
+    if (op == 0x40)
+      x ? a_.test(d, s) : a_.test(d, k);
+    else
+      x ? a_.cmp(d, s) : a_.cmp(d, k);
+    return cond(op);
   }
 
   static x86::CondCode cond(uint8_t op) {
@@ -516,13 +540,265 @@ class Emitter {
     }
   }
 
+  friend class FlatEmitter;
   std::span<const isa::Insn> prog_;
   const FilterJitPlan& plan_;
+  const FlatPlan& flat_;
   x86::Assembler& a_;
   x86::Gp reg_[isa::kNumRegs];
   std::vector<Label> labels_;
   Label top_, done_;
 };
+
+// The branch-free body (filter_jit_plan.h, FlatPlan). Registers of its own, free in every
+// program the flat plan accepts (no r2, r3 or a separate r6): esi the mask p of the current
+// instruction (all ones when it is on the packet's path, else 0), edx zero, ebx the result
+// (accumulated accept masks, or the returned value), r11 scratch.
+class FlatEmitter {
+ public:
+  explicit FlatEmitter(Emitter& e)
+      : e_(e),
+        a_(e.a_),
+        prog_(e.prog_),
+        plan_(e.plan_),
+        flat_(e.flat_),
+        slot_set_(flat_.slots, false) {}
+
+  void emit() {
+    a_.mov(kP, Imm(-1));
+    a_.xor_(kAcc, kAcc);
+    bool falls = true;  // the previous instruction can fall through into this one
+    for (size_t at = 0; at < prog_.size();) {
+      const isa::Insn& i = prog_[at];
+      const size_t step = i.opcode == 0x18 ? 2 : 1;
+      if (flat_.slot[at] >= 0 && slot_set_[flat_.slot[at]]) {
+        const x86::Mem m = slot(flat_.slot[at]);
+        if (falls) {
+          a_.or_(kP, m);
+        } else {
+          a_.mov(kP, m);
+          if (flat_.one_accept) a_.or_(kP, kAcc);  // keep "accepted => p"
+        }
+        falls = true;
+      }
+      if (!falls || plan_.dead[at] || (at == 0 && plan_.alias_r6)) {  // unreached, or nothing
+        at += step;
+        continue;
+      }
+      if (flat_.elided[at]) {  // its compares read the packet instead
+        at += plan_.length[at];
+        continue;
+      }
+      switch (plan_.fuse[at]) {
+        case Fuse::kLoadSwap:
+          predicated(at, i.dst, false, [&] { e_.ldx(i, true); });
+          at += 2;
+          continue;
+        case Fuse::kLoadInd:
+          load_ind(at);
+          at += plan_.length[at];
+          continue;
+        case Fuse::kConstExit:
+          take({FlatTarget::Kind::kReturnK, at, static_cast<uint32_t>(i.imm)}, kP);
+          falls = false;
+          ++at;
+          continue;
+        case Fuse::kNone:
+          break;
+      }
+      if (i.opcode == 0x18) {
+        const uint64_t v = static_cast<uint32_t>(i.imm) |
+                           (static_cast<uint64_t>(static_cast<uint32_t>(prog_[at + 1].imm)) << 32);
+        predicated(at, i.dst, false, [&] { a_.mov(e_.reg_[i.dst], Imm(v)); });
+        at += 2;
+        continue;
+      }
+      const uint8_t cls = i.opcode & 0x07, op = i.opcode & 0xf0;
+      const bool x = (i.opcode & isa::kSrcX) != 0;
+      if (cls == isa::kClassAlu || cls == isa::kClassAlu64) {
+        // Shifts by a register and division use r11 themselves: save to memory instead.
+        const bool via_memory =
+            op == 0x30 || op == 0x90 || (x && (op == 0x60 || op == 0x70 || op == 0xc0));
+        predicated(at, i.dst, via_memory, [&] { e_.insn(i, at); });
+      } else if (cls == isa::kClassLdx) {
+        predicated(at, i.dst, false, [&] { e_.insn(i, at); });
+      } else if (cls == isa::kClassSt || cls == isa::kClassStx) {
+        store(i, cls == isa::kClassStx);
+      } else if (op == 0x90) {
+        take({FlatTarget::Kind::kReturnA, at, 0}, kP);
+        falls = false;
+      } else if (op == 0x00) {
+        take(flat_target(prog_, plan_, target(at)), kP);
+        falls = false;
+      } else if (!flat_.folded[at]) {
+        const x86::CondCode cc = flat_.mem_cmp[at] >= 0 ? mem_compare(i, prog_[flat_.mem_cmp[at]])
+                                                        : e_.compare(i, cls == isa::kClassJmp);
+        edge(cc, target(at), rest_rejects(at + 1));
+      }
+      at += step;
+    }
+    if (flat_.one_accept) a_.and_(kAcc, Imm(flat_.accept_k));
+    a_.mov(x86::eax, kAcc);
+    e_.exit_tail(std::nullopt);
+  }
+
+ private:
+  static constexpr x86::Gp kP = x86::esi, kZ = x86::edx, kAcc = x86::ebx, kT = x86::r11d;
+
+  size_t target(size_t at) const {
+    return static_cast<size_t>(static_cast<int64_t>(at) + 1 + prog_[at].off);
+  }
+  static x86::Mem slot(int16_t s) { return x86::dword_ptr(x86::rsp, kSlotFlat + 4 * s); }
+
+  // The fall-through at `at` is `return 0`: the rest of the mask need not be kept.
+  bool rest_rejects(size_t at) const {
+    return at < prog_.size() && !plan_.dead[at] && plan_.fuse[at] == Fuse::kConstExit &&
+           prog_[at].imm == 0;
+  }
+
+  // `jeq/jne/jset reg, K` where reg holds the big-endian bytes `load` reads: compare those
+  // bytes in the packet with K in packet byte order.
+  x86::CondCode mem_compare(const isa::Insn& j, const isa::Insn& load) {
+    const x86::Gp base = e_.reg_[flat_.data_reg];
+    const uint32_t c = static_cast<uint32_t>(j.imm);
+    const uint8_t size = load.opcode & 0x18;
+    x86::Mem m;
+    Imm k;
+    if (size == isa::kSizeB) {
+      m = x86::byte_ptr(base, load.off);
+      k = Imm(static_cast<int8_t>(c));
+    } else if (size == isa::kSizeH) {
+      m = x86::word_ptr(base, load.off);
+      k = Imm(static_cast<int16_t>(__builtin_bswap16(static_cast<uint16_t>(c))));
+    } else {
+      m = x86::dword_ptr(base, load.off);
+      k = Imm(static_cast<int32_t>(__builtin_bswap32(c)));
+    }
+    (j.opcode & 0xf0) == 0x40 ? a_.test(m, k) : a_.cmp(m, k);
+    return (j.opcode & 0xf0) == 0x10 ? x86::CondCode::kE : x86::CondCode::kNE;
+  }
+
+  // A write to eBPF register `dst` by `body`, undone by a cmov when the mask is 0 if the plan
+  // says another path may still read the old value.
+  template <typename Body>
+  void predicated(size_t at, uint8_t dst, bool via_memory, Body&& body) {
+    if (!flat_.pred[at]) {
+      body();
+      return;
+    }
+    const x86::Gp d = e_.reg_[dst].r64();
+    const x86::Mem save = x86::qword_ptr(x86::rsp, kSlotSave);
+    via_memory ? a_.mov(save, d) : a_.mov(x86::r11, d);
+    body();
+    a_.test(kP, kP);
+    via_memory ? a_.cmov(x86::CondCode::kZ, d, save) : a_.cmov(x86::CondCode::kZ, d, x86::r11);
+  }
+
+  // Stack stores (the plan allows 32- and 64-bit ones to r10) keep the old bytes off the path.
+  void store(const isa::Insn& i, bool x) {
+    const bool wide = (i.opcode & 0x18) == isa::kSizeDW;
+    const x86::Mem m = e_.mem(i, i.dst);
+    const x86::Gp t = wide ? x86::Gp(x86::r11) : x86::Gp(x86::r11d);
+    if (x)
+      a_.mov(t, wide ? x86::Gp(e_.reg_[i.src].r64()) : x86::Gp(e_.reg_[i.src].r32()));
+    else if (wide)
+      a_.mov(t, Imm(static_cast<int64_t>(i.imm)));
+    else
+      a_.mov(t, Imm(static_cast<int32_t>(i.imm)));
+    a_.test(kP, kP);
+    a_.cmov(x86::CondCode::kZ, t, m);
+    a_.mov(m, t);
+  }
+
+  // With the flags of a compare set: the share of the mask for which `cc` holds goes to jump
+  // target `t`, the rest stays in p (unless the fall-through returns 0 anyway).
+  //
+  // With one accept value, a path that has accepted cannot un-accept, so the masks keep the
+  // invariant "accepted => p = all ones" and off-path p takes the accumulator instead of 0:
+  // then an accept edge is a single cmov (acc = c ? p : acc) and a reject edge too
+  // (p = c ? acc : p). Blocks after an accept may then run as if reached; they can only
+  // accept again.
+  void edge(x86::CondCode cc, size_t t, bool rest_rejects) {
+    const FlatTarget to = flat_target(prog_, plan_, t);
+    const bool one = flat_.one_accept;
+    const x86::Gp off = one ? kAcc : kZ;
+    if (to.kind == FlatTarget::Kind::kReturnK && to.k == 0) {
+      a_.cmov(cc, kP, off);
+      return;
+    }
+    if (one && to.kind == FlatTarget::Kind::kReturnK) {
+      a_.cmov(cc, kAcc, kP);
+      return;
+    }
+    if (rest_rejects) {
+      a_.cmov(x86::negateCond(cc), kP, off);
+      take(to, kP);
+      return;
+    }
+    a_.mov(kT, off);  // mov keeps the flags
+    a_.cmov(cc, kT, kP);
+    one ? a_.cmov(cc, kP, kAcc) : a_.xor_(kP, kT);
+    take(to, kT);
+  }
+
+  // Sends edge mask `m` (clobbered) to its target: a return adds its value to the result, a
+  // block's slot collects it.
+  void take(const FlatTarget& to, const x86::Gp& m) {
+    switch (to.kind) {
+      case FlatTarget::Kind::kReturnK:
+        if (to.k == 0) return;
+        if (!flat_.one_accept) a_.and_(m, Imm(to.k));
+        a_.or_(kAcc, m);
+        return;
+      case FlatTarget::Kind::kReturnA:
+        a_.and_(m, x86::eax);
+        a_.or_(kAcc, m);
+        return;
+      case FlatTarget::Kind::kBlock: {
+        const int16_t s = flat_.slot[to.at];
+        if (!slot_set_[s]) {
+          a_.mov(slot(s), m);
+          slot_set_[s] = true;
+        } else {
+          a_.or_(slot(s), m);
+        }
+        return;
+      }
+    }
+  }
+
+  // The converter's LD IND (filter_jit_plan.cc) with a clamped address: when x + k + size is
+  // past caplen the load reads the frame instead and the mask takes the failure edge.
+  void load_ind(size_t a) {
+    const isa::Insn* s = &prog_[a];
+    const x86::Gp t = e_.reg_[s[0].dst], x = e_.reg_[s[0].src], r4 = e_.reg_[s[2].dst],
+                  r5 = e_.reg_[s[4].src], d = e_.reg_[s[5].src];
+    a_.lea(t.r32(), x86::ptr(x.r64(), s[1].imm));
+    a_.lea(r4.r64(), x86::ptr(t.r64(), s[3].imm));
+    a_.add(t.r64(), d.r64());
+    a_.cmp(r4.r64(), r5.r64());
+    a_.lea(r4.r64(), x86::ptr(x86::rsp));  // lea keeps the flags
+    a_.cmov(x86::CondCode::kA, t.r64(), r4.r64());
+    edge(x86::CondCode::kA, a + 5 + s[4].off, false);
+    const uint8_t size = s[6].opcode & 0x18;
+    const x86::Mem m = size == isa::kSizeW   ? x86::dword_ptr(t.r64())
+                       : size == isa::kSizeH ? x86::word_ptr(t.r64())
+                                             : x86::byte_ptr(t.r64());
+    predicated(a, s[6].dst, false,
+               [&] { e_.load(size, e_.reg_[s[6].dst], m, plan_.length[a] == 8); });
+  }
+
+  Emitter& e_;
+  x86::Assembler& a_;
+  std::span<const isa::Insn> prog_;
+  const FilterJitPlan& plan_;
+  const FlatPlan& flat_;
+  std::vector<bool> slot_set_;
+};
+
+void Emitter::emit_flat() {
+  FlatEmitter(*this).emit();
+}
 
 }  // namespace
 
@@ -530,7 +806,8 @@ bool filter_jit_supports(std::span<const isa::Insn> prog) {
   return check(prog).ok();
 }
 
-Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn> prog) {
+Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn> prog,
+                                                      FilterJitMode mode) {
   BOMBUS_TRY(check(prog));
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
@@ -538,7 +815,9 @@ Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn>
   code.setErrorHandler(&errors);
   x86::Assembler a(&code);
   const FilterJitPlan plan = plan_filter_jit(prog);
-  Emitter(prog, plan, a).emit();
+  FlatPlan flat;
+  if (mode == FilterJitMode::kFlat) flat = plan_flat(prog, plan);
+  Emitter(prog, plan, flat, a).emit();
   if (errors.err == asmjit::kErrorOk &&
       (code.flatten() != asmjit::kErrorOk || code.resolveUnresolvedLinks() != asmjit::kErrorOk))
     errors.msg = "cannot lay out the code";
@@ -552,6 +831,8 @@ Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn>
   j->mem_ = mem;
   j->mapped_ = mapped;
   j->size_ = size;
+  j->flat_ = flat.ok;
+  j->flat_min_caplen_ = flat.min_caplen;
   if (code.relocateToBase(reinterpret_cast<uint64_t>(mem)) != asmjit::kErrorOk)
     return make_error(Errc::kIo, "lean filter JIT: relocation failed");
   code.copyFlattenedData(mem, size, asmjit::CopySectionFlags::kPadTargetBuffer);

@@ -24,9 +24,15 @@
 
 namespace bombus::net {
 
+// kBranchy: branches as the program has them. kFlat: in addition, a branch-free body for the
+// whole program when its plan allows it (plan_flat in filter_jit_plan.h), run for packets long
+// enough for all its constant-offset loads (the branchy body takes the rest).
+enum class FilterJitMode { kBranchy, kFlat };
+
 class FilterJit {
  public:
-  static Result<std::unique_ptr<FilterJit>> compile(std::span<const isa::Insn> prog);
+  static Result<std::unique_ptr<FilterJit>> compile(std::span<const isa::Insn> prog,
+                                                    FilterJitMode mode = FilterJitMode::kBranchy);
   ~FilterJit();
   FilterJit(const FilterJit&) = delete;
   FilterJit& operator=(const FilterJit&) = delete;
@@ -43,6 +49,9 @@ class FilterJit {
   }
   size_t code_size() const { return size_; }
   const void* code() const { return mem_; }  // the native code (for disassembly)
+  // Whether the branch-free body was emitted, and the captured length it needs.
+  bool flat() const { return flat_; }
+  uint32_t flat_min_caplen() const { return flat_min_caplen_; }
 
  private:
   using Fn = uint64_t (*)(const void* first, size_t stride, size_t n, uint32_t* out);
@@ -50,6 +59,8 @@ class FilterJit {
   void* mem_ = nullptr;
   size_t mapped_ = 0;
   size_t size_ = 0;
+  bool flat_ = false;
+  uint32_t flat_min_caplen_ = 0;
   Fn fn_ = nullptr;
 };
 

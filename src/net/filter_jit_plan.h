@@ -37,4 +37,42 @@ struct FilterJitPlan {
 // The plan for a program check() accepted (every jump inside it, no lddw half jumped into).
 FilterJitPlan plan_filter_jit(std::span<const isa::Insn> prog);
 
+// Where a jump to instruction `t` leads once `ja` chains are followed: a constant return
+// (`w0 = K; exit`), a bare exit (return r0), or code that continues at `at`.
+struct FlatTarget {
+  enum class Kind : uint8_t { kReturnK, kReturnA, kBlock };
+  Kind kind = Kind::kBlock;
+  size_t at = 0;
+  uint32_t k = 0;
+};
+FlatTarget flat_target(std::span<const isa::Insn> prog, const FilterJitPlan& p, size_t t);
+
+// The branch-free ("flat") form of a whole program. Every live instruction runs for every
+// packet, in program order (a topological order: jumps only go forward); a mask says whether
+// the current instruction is on the packet's path. A conditional jump splits the mask between
+// its target (an accumulator slot per target, or the return value directly) and the fall-
+// through; a register write that another path could still need is a cmov on the mask. Loads
+// must be safe on any path: constant-offset packet loads are in bounds once caplen >=
+// min_caplen (checked once per packet; shorter packets run the branchy code), indirect loads
+// use a clamped address and take the converter's "out of bounds: return 0" edge.
+inline constexpr size_t kFlatMaxInsns = 256, kFlatMaxSlots = 128;
+struct FlatPlan {
+  bool ok = false;
+  const char* why = "";       // when !ok: the first reason found
+  uint32_t min_caplen = 0;    // the flat code runs only when caplen >= this
+  std::vector<bool> pred;     // the instruction's register write must be predicated
+  std::vector<bool> folded;   // a bounds check that cannot fail when caplen >= min_caplen
+  std::vector<int16_t> slot;  // the edge accumulator of a jump target, or -1
+  size_t slots = 0;
+  bool one_accept = true;  // every return is a constant; the nonzero ones all equal accept_k
+  uint32_t accept_k = 0;
+  // A packet load whose value is only ever compared with constants for equality or bits is
+  // not emitted (elided); each such compare (mem_cmp = the load's index) reads the packet
+  // bytes itself, with the constant byte-swapped.
+  std::vector<bool> elided;
+  std::vector<int32_t> mem_cmp;
+  uint8_t data_reg = 0xff;
+};
+FlatPlan plan_flat(std::span<const isa::Insn> prog, const FilterJitPlan& p);
+
 }  // namespace bombus::net

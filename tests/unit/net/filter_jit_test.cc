@@ -33,6 +33,101 @@ isa::Insn mk(uint8_t op, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
   return i;
 }
 
+const char* const kExprs[] = {"",
+                              "tcp port 80 or tcp port 443",
+                              "ip6 and udp",
+                              "vlan and ip and udp dst port 53",
+                              "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and net 10.0.0.0/16",
+                              "host 10.0.0.1 or host 192.168.1.2",
+                              "icmp or icmp6",
+                              "ip[6:2] & 0x1fff != 0",
+                              "len > 600 and len < 1200",
+                              "ip[2:2] / 4 > 100",
+                              "ip[8] / ip[1] = 0",
+                              "ip[0] % 3 = 1",
+                              "tcp[13] >> 1 & 1 = 1",
+                              "(ip[2:2] * 3) - 7 > 500",
+                              "(ip[2:2] ^ 5) & 0xff != 0",
+                              "ip[9] << 2 = 68",
+                              "ether[0] & 1 = 1",
+                              "ip6 and ip6[6] = 58",
+                              "udp and udp[8:4] = 0",
+                              "tcp",
+                              "udp port 53",
+                              "host 10.0.0.1",
+                              "tcp[tcpflags] & tcp-syn != 0",
+                              "vlan and ip6",
+                              "tcp[20:4] = 0x47455420 or udp[8:2] > 1000",
+                              "ip[ip[0] & 0xf] = 0x45",
+                              "ip6 and tcp and ip6[53] & 2 != 0",
+                              "vlan and tcp and port 22",
+                              "ip and ip[ip[0] & 0xf:2] > 1000 or ip6"};
+
+// The bench's expressions (bench/net/bench_net.cc): each must get the branch-free body.
+const char* const kBenchExprs[] = {
+    "tcp port 80 or tcp port 443",
+    "ip6 and udp",
+    "vlan and ip and udp dst port 53",
+    "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and net 10.0.0.0/16",
+    "",
+    "tcp",
+    "udp port 53",
+    "host 10.0.0.1",
+    "tcp[tcpflags] & tcp-syn != 0",
+    "vlan and ip6"};
+
+// The branch-free body against the branchy one and libpcap, over traffic with many truncated
+// and malformed frames (short ones take the branchy body, truncated long ones the flat body's
+// out-of-bounds edges).
+TEST(FilterJit, BranchFreeBodyAgreesWithBranchyBodyAndLibpcap) {
+  TrafficOptions o;
+  o.seed = 17;
+  o.count = 1200;
+  o.truncated_percent = 25;
+  o.malformed_percent = 15;
+  o.vlan_percent = 30;
+  auto pkts = generate_traffic(o);
+  std::vector<CbpfSkbCtx> ctxs;
+  for (const Packet& p : pkts) ctxs.push_back(make_skb_ctx(p.data, p.wire_len));
+  size_t flat_programs = 0;
+  for (const char* e : kExprs) {
+    auto cbpf = compile_tcpdump(e);
+    ASSERT_TRUE(cbpf.ok()) << e;
+    auto ebpf = convert_cbpf(*cbpf);
+    ASSERT_TRUE(ebpf.ok()) << e;
+    auto flat = FilterJit::compile(*ebpf, FilterJitMode::kFlat);
+    auto branchy = FilterJit::compile(*ebpf, FilterJitMode::kBranchy);
+    ASSERT_TRUE(flat.ok() && branchy.ok()) << e;
+    EXPECT_FALSE((*branchy)->flat());
+    if (!(*flat)->flat()) {
+      EXPECT_NE(plan_flat(*ebpf, plan_filter_jit(*ebpf)).why, std::string()) << e;
+      continue;
+    }
+    ++flat_programs;
+    std::vector<uint32_t> a(ctxs.size()), b(ctxs.size());
+    const uint64_t na = (*flat)->run_batch(ctxs.data(), sizeof(CbpfSkbCtx), ctxs.size(), a.data());
+    const uint64_t nb =
+        (*branchy)->run_batch(ctxs.data(), sizeof(CbpfSkbCtx), ctxs.size(), b.data());
+    size_t through_flat = 0;
+    for (size_t i = 0; i < ctxs.size(); ++i) {
+      const uint32_t want = libpcap_bpf_filter(*cbpf, pkts[i].data, pkts[i].wire_len);
+      ASSERT_EQ(a[i], want) << e << ", packet " << i << " (" << ctxs[i].caplen << " of "
+                            << ctxs[i].wire_len << " bytes)";
+      ASSERT_EQ(b[i], want) << e << ", packet " << i;
+      through_flat += ctxs[i].caplen >= (*flat)->flat_min_caplen();
+    }
+    EXPECT_EQ(na, nb) << e;
+    EXPECT_GT(through_flat, ctxs.size() / 2) << e;
+  }
+  EXPECT_GE(flat_programs, std::size(kExprs) - 3);
+  for (const char* e : kBenchExprs) {
+    auto ebpf = convert_cbpf(*compile_tcpdump(e));
+    ASSERT_TRUE(ebpf.ok()) << e;
+    const FlatPlan f = plan_flat(*ebpf, plan_filter_jit(*ebpf));
+    EXPECT_TRUE(f.ok) << e << ": " << f.why;
+  }
+}
+
 TEST(FilterJit, AgreesWithLibpcapOnTcpdumpExpressions) {
   TrafficOptions o;
   o.seed = 3;
@@ -44,33 +139,7 @@ TEST(FilterJit, AgreesWithLibpcapOnTcpdumpExpressions) {
     if (p.data.size() >= 14) c.meta.protocol = (p.data[12] << 8) | p.data[13];
     ctxs.push_back(c);
   }
-  const char* exprs[] = {"",
-                         "tcp port 80 or tcp port 443",
-                         "ip6 and udp",
-                         "vlan and ip and udp dst port 53",
-                         "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and net 10.0.0.0/16",
-                         "host 10.0.0.1 or host 192.168.1.2",
-                         "icmp or icmp6",
-                         "ip[6:2] & 0x1fff != 0",
-                         "len > 600 and len < 1200",
-                         "ip[2:2] / 4 > 100",
-                         "ip[8] / ip[1] = 0",
-                         "ip[0] % 3 = 1",
-                         "tcp[13] >> 1 & 1 = 1",
-                         "(ip[2:2] * 3) - 7 > 500",
-                         "(ip[2:2] ^ 5) & 0xff != 0",
-                         "ip[9] << 2 = 68",
-                         "ether[0] & 1 = 1",
-                         "ip6 and ip6[6] = 58",
-                         "udp and udp[8:4] = 0",
-                         "tcp",
-                         "udp port 53",
-                         "host 10.0.0.1",
-                         "tcp[tcpflags] & tcp-syn != 0",
-                         "vlan and ip6",
-                         "tcp[20:4] = 0x47455420 or udp[8:2] > 1000",
-                         "ip[ip[0] & 0xf] = 0x45"};
-  for (const char* e : exprs) {
+  for (const char* e : kExprs) {
     auto cbpf = compile_tcpdump(e);
     ASSERT_TRUE(cbpf.ok()) << e;
     auto ebpf = convert_cbpf(*cbpf);
@@ -233,15 +302,21 @@ TEST(FilterJit, RandomClassicProgramsAgreeWithReferenceInterpreterAndLibpcap) {
   std::vector<CbpfSkbCtx> ctxs;
   for (const Packet& p : pkts) ctxs.push_back(make_skb_ctx(p.data, p.wire_len));
   std::mt19937_64 rng(5);
-  size_t accepted = 0, with_libpcap = 0;
+  size_t accepted = 0, with_libpcap = 0, flat = 0;
   for (int round = 0; round < 3000 && accepted < 500; ++round) {
     const std::vector<CbpfInsn> prog = random_cbpf(rng);
     if (!check_cbpf(prog).ok()) continue;
     ++accepted;
     auto ebpf = convert_cbpf(prog);
     ASSERT_TRUE(ebpf.ok()) << ebpf.error().format() << "\n" << disasm_cbpf(prog);
-    auto jit = FilterJit::compile(*ebpf);
+    auto jit = FilterJit::compile(*ebpf, FilterJitMode::kFlat);
     ASSERT_TRUE(jit.ok()) << jit.error().format();
+    flat += (*jit)->flat();
+    auto branchy = FilterJit::compile(*ebpf, FilterJitMode::kBranchy);
+    ASSERT_TRUE(branchy.ok()) << branchy.error().format();
+    std::vector<uint32_t> out_branchy(ctxs.size());
+    const uint64_t count_branchy =
+        (*branchy)->run_batch(ctxs.data(), sizeof(CbpfSkbCtx), ctxs.size(), out_branchy.data());
     auto interp = interp_ebpf_engine(CbpfMode::kSocket, true)(*ebpf);
     ASSERT_TRUE(interp.ok()) << interp.error().format();
     std::vector<uint32_t> out(ctxs.size());
@@ -252,7 +327,9 @@ TEST(FilterJit, RandomClassicProgramsAgreeWithReferenceInterpreterAndLibpcap) {
     uint64_t nonzero = 0;
     for (size_t n = 0; n < ctxs.size(); ++n) {
       const uint32_t want = run_cbpf(prog, pkts[n].data, pkts[n].wire_len);
-      ASSERT_EQ(out[n], want) << "packet " << n << "\n" << disasm_cbpf(prog);
+      ASSERT_EQ(out[n], want) << "packet " << n << ((*jit)->flat() ? " (flat)" : "") << "\n"
+                              << disasm_cbpf(prog);
+      ASSERT_EQ(out_branchy[n], want) << "packet " << n << "\n" << disasm_cbpf(prog);
       ASSERT_EQ(static_cast<uint32_t>((*interp)(&ctxs[n])), want) << disasm_cbpf(prog);
       if (vs_libpcap)
         ASSERT_EQ(libpcap_bpf_filter(prog, pkts[n].data, pkts[n].wire_len), want)
@@ -261,9 +338,11 @@ TEST(FilterJit, RandomClassicProgramsAgreeWithReferenceInterpreterAndLibpcap) {
       nonzero += want != 0;
     }
     ASSERT_EQ(count, nonzero);
+    ASSERT_EQ(count_branchy, nonzero);
   }
   EXPECT_GE(accepted, 300u);
   EXPECT_GE(with_libpcap, 100u);
+  EXPECT_GE(flat, accepted / 2);  // most take the branch-free body
 }
 
 TEST(FilterJit, PlanDropsTheConvertersDeadSetUp) {
