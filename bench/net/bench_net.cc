@@ -6,7 +6,8 @@
 //    interpreter, 2 the converted eBPF program on vm's interpreter, 3 on the JIT (one call per
 //    packet through its raw entry), 4 on the lean batch JIT (filter_jit.h: one call per batch
 //    of all 2,048 packets, as `bombus filter` runs it; it writes every packet's verdict to the
-//    result array and returns the match count). items/s = packets/s. Every engine reads the
+//    result array and returns the match count), 5 the same with its branch-free body
+//    (FilterJitMode::kFlat). items/s = packets/s. Every engine reads the
 //    same CbpfSkbCtx array (data pointer, caplen, wire length) over the same in-memory packets.
 //    The third argument is the order: 0 the same 2,048 packets every iteration (a branch
 //    predictor can learn part of that sequence), 1 reshuffled before every iteration (outside
@@ -63,8 +64,8 @@ const char* const kExprs[] = {
     "vlan and ip6",
 };
 
-enum Engine { kLibpcap, kClassic, kInterp, kJit, kLean };
-const char* const kEngineNames[] = {"libpcap", "classic", "interp", "jit", "lean"};
+enum Engine { kLibpcap, kClassic, kInterp, kJit, kLean, kFlat };
+const char* const kEngineNames[] = {"libpcap", "classic", "interp", "jit", "lean", "flat"};
 
 // A prepared engine: run(ctx-or-packet) -> verdict value.
 struct Prepared {
@@ -91,8 +92,9 @@ bool prepare(Prepared& p, const char* expr, Engine e, std::string* err) {
     if (!i.ok()) return *err = i.error().format(), false;
     p.interp = std::make_unique<vm::Interpreter>(std::move(*i));
   }
-  if (e == kLean) {
-    auto j = FilterJit::compile(p.ebpf);
+  if (e == kLean || e == kFlat) {
+    auto j =
+        FilterJit::compile(p.ebpf, e == kFlat ? FilterJitMode::kFlat : FilterJitMode::kBranchy);
     if (!j.ok()) return *err = j.error().format(), false;
     p.lean = std::move(*j);
   }
@@ -122,6 +124,7 @@ inline uint32_t run_one(const Prepared& p, Engine e, const CbpfSkbCtx& ctx) {
     case kInterp:
       return static_cast<uint32_t>(*p.interp->run(const_cast<CbpfSkbCtx*>(&ctx), sizeof ctx));
     case kLean:
+    case kFlat:
       return p.lean->run(&ctx);
 #ifdef BOMBUS_BENCH_HAVE_JIT
     case kJit:
@@ -172,7 +175,7 @@ void BM_Filter(benchmark::State& state) {
       state.ResumeTiming();
     }
     uint64_t m = 0;
-    if (e == kLean) {  // the way run_filter() drives it: one call per batch of packets
+    if (p.lean) {  // the way run_filter() drives it: one call per batch of packets
       m = p.lean->run_batch(pk.data(), sizeof(CbpfSkbCtx), pk.size(), out.data());
       benchmark::DoNotOptimize(out.data());
     } else {
@@ -366,7 +369,7 @@ void BM_Xdp(benchmark::State& state) {
 
 void filter_args(benchmark::internal::Benchmark* b) {
   for (int order = 0; order < 2; ++order)
-    for (int e = kLibpcap; e <= kLean; ++e)
+    for (int e = kLibpcap; e <= kFlat; ++e)
       for (int x = 0; x < static_cast<int>(std::size(kExprs)); ++x) b->Args({e, x, order});
 }
 

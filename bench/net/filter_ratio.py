@@ -8,7 +8,8 @@ Usage: bombus-bench-net --benchmark_filter='Filter/[04]/' --benchmark_repetition
 Takes each benchmark's median CPU time per packet (ns/pkt counter) over all repetitions in all
 files given and prints, per expression, libpcap (engine 0) ns/packet, lean batch JIT (engine 4)
 ns/packet and their ratio, plus the lowest and highest per-run ratio when several files are
-given.
+given; with engine 5 (the branch-free body, --benchmark_filter='Filter/[045]/') also its ns/packet
+and ratio.
 """
 import json
 import statistics
@@ -39,7 +40,9 @@ def main():
         per_file.append(runs)
         for k, v in runs.items():
             all_runs.setdefault(k, []).extend(v)
-    print(f"{'expression':<66} {'libpcap':>8} {'lean':>6} {'ratio':>6}  per-run")
+    flat = any(k[0] == 5 for k in all_runs)
+    print(f"{'expression':<66} {'libpcap':>8} {'lean':>6} {'ratio':>6}  per-run" +
+          (f"  {'flat':>6} {'ratio':>6}" if flat else ""))
     for expr in sorted(labels):
         a, b = all_runs.get((0, expr)), all_runs.get((4, expr))
         if not a or not b:
@@ -49,7 +52,11 @@ def main():
                   for r in per_file if (0, expr) in r and (4, expr) in r]
         rng = f"{min(spread):.1f}-{max(spread):.1f}" if len(spread) > 1 else ""
         name = labels[expr] or '"" (accept all)'
-        print(f"{name:<66} {la:8.2f} {lb:6.2f} {la / lb:5.1f}x  {rng}")
+        line = f"{name:<66} {la:8.2f} {lb:6.2f} {la / lb:5.1f}x  {rng:<9}"
+        if flat and all_runs.get((5, expr)):
+            lf = statistics.median(all_runs[(5, expr)])
+            line += f" {lf:6.2f} {la / lf:5.1f}x"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -117,9 +117,9 @@ class FlatEmitter;
 
 class Emitter {
  public:
-  Emitter(std::span<const isa::Insn> prog, const FilterJitPlan& plan, const FlatPlan& flat,
-          x86::Assembler& a)
-      : prog_(prog), plan_(plan), flat_(flat), a_(a) {
+  Emitter(std::span<const isa::Insn> prog, const FilterJitPlan& plan, const CompareFold& fold,
+          const FlatPlan& flat, x86::Assembler& a)
+      : prog_(prog), plan_(plan), fold_(fold), flat_(flat), a_(a) {
     for (size_t r = 0; r < isa::kNumRegs; ++r) reg_[r] = kReg[r];
     if (plan_.alias_r6) reg_[6] = reg_[1];
   }
@@ -163,6 +163,11 @@ class Emitter {
       const isa::Insn& i = prog_[at];
       if (plan_.dead[at] || (at == 0 && plan_.alias_r6)) {
         if (i.opcode == 0x18) a_.bind(labels_[++at]);
+        continue;
+      }
+      if (fold_.elided[at]) {  // its compares read the packet bytes
+        for (size_t k = 1; k < plan_.length[at]; ++k) a_.bind(labels_[at + k]);
+        at += plan_.length[at] - 1;
         continue;
       }
       switch (plan_.fuse[at]) {
@@ -485,7 +490,9 @@ class Emitter {
         a_.jmp(to);
       return;
     }
-    const x86::CondCode cc = compare(i, wide);
+    const x86::CondCode cc = fold_.mem_cmp[at] >= 0
+                                 ? mem_compare(i, prog_[fold_.mem_cmp[at]], fold_.data_reg)
+                                 : compare(i, wide);
     // `if (cond) return Kt; return Kf;` (both sides constant returns, the last test of most
     // tcpdump filters): select with cmov and end the packet here, so the data-dependent final
     // test costs no branch (and no misprediction).
@@ -499,6 +506,28 @@ class Emitter {
       return;
     }
     a_.j(cc, to);
+  }
+
+  // `jeq/jne/jset reg, K` where reg holds the big-endian bytes `load` reads: compare those
+  // bytes in the packet with K in packet byte order.
+  x86::CondCode mem_compare(const isa::Insn& j, const isa::Insn& load, uint8_t data) {
+    const x86::Gp base = reg_[data];
+    const uint32_t c = static_cast<uint32_t>(j.imm);
+    const uint8_t size = load.opcode & 0x18;
+    x86::Mem m;
+    Imm k;
+    if (size == isa::kSizeB) {
+      m = x86::byte_ptr(base, load.off);
+      k = Imm(static_cast<int8_t>(c));
+    } else if (size == isa::kSizeH) {
+      m = x86::word_ptr(base, load.off);
+      k = Imm(static_cast<int16_t>(__builtin_bswap16(static_cast<uint16_t>(c))));
+    } else {
+      m = x86::dword_ptr(base, load.off);
+      k = Imm(static_cast<int32_t>(__builtin_bswap32(c)));
+    }
+    (j.opcode & 0xf0) == 0x40 ? a_.test(m, k) : a_.cmp(m, k);
+    return (j.opcode & 0xf0) == 0x10 ? x86::CondCode::kE : x86::CondCode::kNE;
   }
 
   // The compare of a conditional jump; returns the condition under which it is taken.
@@ -543,6 +572,7 @@ class Emitter {
   friend class FlatEmitter;
   std::span<const isa::Insn> prog_;
   const FilterJitPlan& plan_;
+  const CompareFold& fold_;
   const FlatPlan& flat_;
   x86::Assembler& a_;
   x86::Gp reg_[isa::kNumRegs];
@@ -631,8 +661,9 @@ class FlatEmitter {
         take(flat_target(prog_, plan_, target(at)), kP);
         falls = false;
       } else if (!flat_.folded[at]) {
-        const x86::CondCode cc = flat_.mem_cmp[at] >= 0 ? mem_compare(i, prog_[flat_.mem_cmp[at]])
-                                                        : e_.compare(i, cls == isa::kClassJmp);
+        const x86::CondCode cc = flat_.mem_cmp[at] >= 0
+                                     ? e_.mem_compare(i, prog_[flat_.mem_cmp[at]], flat_.data_reg)
+                                     : e_.compare(i, cls == isa::kClassJmp);
         edge(cc, target(at), rest_rejects(at + 1));
       }
       at += step;
@@ -654,28 +685,6 @@ class FlatEmitter {
   bool rest_rejects(size_t at) const {
     return at < prog_.size() && !plan_.dead[at] && plan_.fuse[at] == Fuse::kConstExit &&
            prog_[at].imm == 0;
-  }
-
-  // `jeq/jne/jset reg, K` where reg holds the big-endian bytes `load` reads: compare those
-  // bytes in the packet with K in packet byte order.
-  x86::CondCode mem_compare(const isa::Insn& j, const isa::Insn& load) {
-    const x86::Gp base = e_.reg_[flat_.data_reg];
-    const uint32_t c = static_cast<uint32_t>(j.imm);
-    const uint8_t size = load.opcode & 0x18;
-    x86::Mem m;
-    Imm k;
-    if (size == isa::kSizeB) {
-      m = x86::byte_ptr(base, load.off);
-      k = Imm(static_cast<int8_t>(c));
-    } else if (size == isa::kSizeH) {
-      m = x86::word_ptr(base, load.off);
-      k = Imm(static_cast<int16_t>(__builtin_bswap16(static_cast<uint16_t>(c))));
-    } else {
-      m = x86::dword_ptr(base, load.off);
-      k = Imm(static_cast<int32_t>(__builtin_bswap32(c)));
-    }
-    (j.opcode & 0xf0) == 0x40 ? a_.test(m, k) : a_.cmp(m, k);
-    return (j.opcode & 0xf0) == 0x10 ? x86::CondCode::kE : x86::CondCode::kNE;
   }
 
   // A write to eBPF register `dst` by `body`, undone by a cmov when the mask is 0 if the plan
@@ -815,9 +824,10 @@ Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn>
   code.setErrorHandler(&errors);
   x86::Assembler a(&code);
   const FilterJitPlan plan = plan_filter_jit(prog);
+  const CompareFold fold = fold_packet_compares(prog, plan);
   FlatPlan flat;
   if (mode == FilterJitMode::kFlat) flat = plan_flat(prog, plan);
-  Emitter(prog, plan, flat, a).emit();
+  Emitter(prog, plan, fold, flat, a).emit();
   if (errors.err == asmjit::kErrorOk &&
       (code.flatten() != asmjit::kErrorOk || code.resolveUnresolvedLinks() != asmjit::kErrorOk))
     errors.msg = "cannot lay out the code";

@@ -308,7 +308,7 @@ struct Reaching {
 };
 
 // Fills f.elided and f.mem_cmp: which packet loads (at most 64) only feed foldable compares.
-void fold_compares(std::span<const isa::Insn> prog, const FilterJitPlan& p, FlatPlan& f,
+void fold_compares(std::span<const isa::Insn> prog, const FilterJitPlan& p, CompareFold& f,
                    size_t data_at) {
   const size_t n = prog.size();
   f.elided.assign(n, false);
@@ -356,6 +356,23 @@ void fold_compares(std::span<const isa::Insn> prog, const FilterJitPlan& p, Flat
 }
 
 }  // namespace
+
+CompareFold fold_packet_compares(std::span<const isa::Insn> prog, const FilterJitPlan& p) {
+  CompareFold c;
+  c.elided.assign(prog.size(), false);
+  c.mem_cmp.assign(prog.size(), -1);
+  size_t data_at = 0;
+  const uint8_t data = entry_load(prog, p, 0x79, 0, &data_at);
+  if (p.writes_r1 || data == 0xff) return c;
+  for (size_t at = 0; at < prog.size(); at += p.length[at]) {
+    if (p.dead[at] || second_half(prog, at)) continue;
+    if (is_jump(prog[at]) && prog[at].off < 0) return c;
+    if ((fused_use_def(prog, p, at).def & bit(data)) != 0 && at != data_at) return c;
+  }
+  c.data_reg = data;
+  fold_compares(prog, p, c, data_at);
+  return c;
+}
 
 FlatPlan plan_flat(std::span<const isa::Insn> prog, const FilterJitPlan& p) {
   const size_t n = prog.size();
@@ -413,12 +430,7 @@ FlatPlan plan_flat(std::span<const isa::Insn> prog, const FilterJitPlan& p) {
   f.pred.assign(n, false);
   f.slot.assign(n, -1);
   f.data_reg = data;
-  if (data != 0xff) {
-    fold_compares(prog, p, f, data_at);
-  } else {
-    f.elided.assign(n, false);
-    f.mem_cmp.assign(n, -1);
-  }
+  fold_compares(prog, p, f, data_at);
   // Registers live into each instruction, with elided loads gone and folded compares reading
   // memory (one backward pass: every jump goes forward).
   std::vector<uint16_t> in(n + 1, 0), span(n, 0);

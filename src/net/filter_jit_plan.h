@@ -55,8 +55,20 @@ FlatTarget flat_target(std::span<const isa::Insn> prog, const FilterJitPlan& p, 
 // must be safe on any path: constant-offset packet loads are in bounds once caplen >=
 // min_caplen (checked once per packet; shorter packets run the branchy code), indirect loads
 // use a clamped address and take the converter's "out of bounds: return 0" edge.
+// A packet load whose value is only ever compared with constants for equality or bits is
+// not emitted (elided); each such compare (mem_cmp = the load's index) reads the packet bytes
+// itself, with the constant byte-swapped. Safe in branchy code too: the load's own bounds
+// check ran on every path to the compare. data_reg is 0xff when nothing folds.
+struct CompareFold {
+  std::vector<bool> elided;
+  std::vector<int32_t> mem_cmp;
+  uint8_t data_reg = 0xff;
+};
+// For programs with forward jumps only whose data pointer is loaded once, at entry.
+CompareFold fold_packet_compares(std::span<const isa::Insn> prog, const FilterJitPlan& p);
+
 inline constexpr size_t kFlatMaxInsns = 256, kFlatMaxSlots = 128;
-struct FlatPlan {
+struct FlatPlan : CompareFold {
   bool ok = false;
   const char* why = "";       // when !ok: the first reason found
   uint32_t min_caplen = 0;    // the flat code runs only when caplen >= this
@@ -66,12 +78,6 @@ struct FlatPlan {
   size_t slots = 0;
   bool one_accept = true;  // every return is a constant; the nonzero ones all equal accept_k
   uint32_t accept_k = 0;
-  // A packet load whose value is only ever compared with constants for equality or bits is
-  // not emitted (elided); each such compare (mem_cmp = the load's index) reads the packet
-  // bytes itself, with the constant byte-swapped.
-  std::vector<bool> elided;
-  std::vector<int32_t> mem_cmp;
-  uint8_t data_reg = 0xff;
 };
 FlatPlan plan_flat(std::span<const isa::Insn> prog, const FilterJitPlan& p);
 
