@@ -6,6 +6,7 @@
 #include <array>
 
 #include "platform/ctx_structs.h"
+#include "platform/sock_ctx_tables.h"
 
 namespace bombus::platform {
 namespace {
@@ -118,19 +119,23 @@ constexpr auto kCgroupSkbFields = skb_fields<kCg>();
 constexpr auto kLwtFields = skb_fields<kLwt>();
 constexpr auto kSkSkbFields = skb_fields<kSk>();
 
-// cgroup_sock: struct bpf_sock as the sock_create/sock_release attach types see it (the
-// verifier gets no attach type; post_bind's src_ip4/src_ip6/src_port reads are not modelled).
-// Measured on the kernel: bound_dev_if, mark and priority are whole-u32 reads and writes;
-// family, type, protocol, state and rx_queue_mapping allow 1/2-byte loads only at the field's
-// start; dst_port is a u16 (1/2-byte loads inside it) also readable as a u32; the destination
-// address words allow any narrow load. Overlapping entries give the alternatives. Test runs
-// may store into the ctx (bytes_writable).
-constexpr CtxField sock_word(std::string_view n, uint32_t off, uint32_t size, bool narrow, bool w) {
-  return CtxField{n, off, size, off, size, true, w, K::kScalar, narrow, false};
+// cgroup_sock: struct bpf_sock per attach type. Measured on the kernel: sock_create/release
+// see bound_dev_if, mark and priority as whole-u32 reads and writes; post_bind4/6 cannot touch
+// them but read src_ip4 / src_ip6 (narrow loads allowed) and src_port; src_port, family, type,
+// protocol, state and rx_queue_mapping allow 1/2-byte loads only at the field's start; dst_port is
+// a u16 (1/2-byte loads inside it) also readable as a u32; the destination address words allow any
+// narrow load. Overlapping entries give the alternatives. Test runs may store into the ctx
+// (bytes_writable).
+constexpr CtxField sock_word(std::string_view n, uint32_t off, uint32_t size, bool narrow, bool w,
+                             uint64_t mask = 0) {
+  return CtxField{n, off, size, off, size, true, w, K::kScalar, narrow, false, mask};
 }
 constexpr uint32_t kBpfSockSize = 80;
+using sock_tables::kPostBind4;
+using sock_tables::kPostBind6;
+using sock_tables::kSockCreate;
 constexpr CtxField kCgroupSockFields[] = {
-    sock_word("bound_dev_if", 0, 4, false, true),
+    sock_word("bound_dev_if", 0, 4, false, true, kSockCreate),
     sock_word("family", 4, 4, false, false),
     sock_word("family", 4, 2, false, false),
     sock_word("family", 4, 1, false, false),
@@ -140,8 +145,16 @@ constexpr CtxField kCgroupSockFields[] = {
     sock_word("protocol", 12, 4, false, false),
     sock_word("protocol", 12, 2, false, false),
     sock_word("protocol", 12, 1, false, false),
-    sock_word("mark", 16, 4, false, true),
-    sock_word("priority", 20, 4, false, true),
+    sock_word("mark", 16, 4, false, true, kSockCreate),
+    sock_word("priority", 20, 4, false, true, kSockCreate),
+    sock_word("src_ip4", 24, 4, true, false, kPostBind4),
+    sock_word("src_ip6", 28, 4, true, false, kPostBind6),
+    sock_word("src_ip6", 32, 4, true, false, kPostBind6),
+    sock_word("src_ip6", 36, 4, true, false, kPostBind6),
+    sock_word("src_ip6", 40, 4, true, false, kPostBind6),
+    sock_word("src_port", 44, 4, false, false, kPostBind4 | kPostBind6),
+    sock_word("src_port", 44, 2, false, false, kPostBind4 | kPostBind6),
+    sock_word("src_port", 44, 1, false, false, kPostBind4 | kPostBind6),
     sock_word("dst_port", 48, 4, false, false),
     sock_word("dst_port", 48, 2, true, false),
     sock_word("dst_ip4", 52, 4, true, false),
@@ -159,7 +172,7 @@ constexpr CtxField kCgroupSockFields[] = {
 
 constexpr uint32_t kPtRegsSize = 168;  // struct pt_regs on x86-64
 
-const std::array<ProgTypeInfo, 15> kTypes = {{
+const std::array<ProgTypeInfo, 19> kTypes = {{
     {ProgType::kSocketFilter, "socket_filter", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx),
      kSocketFilterFields, 0, 0, false, true, false, false, true, true},
     {ProgType::kKprobe,
@@ -250,6 +263,19 @@ const std::array<ProgTypeInfo, 15> kTypes = {{
      kCgroupSockFields, 0, 0, true, false, false, false, false, false},
     {ProgType::kSkSkb, "sk_skb", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kSkSkbFields, 0, 0,
      false, false, true, true, false, true},
+    // The kernel has no BPF_PROG_TEST_RUN for the four below (ENOTSUPP).
+    {ProgType::kCgroupSockAddr, "cgroup_sock_addr", CtxModel::kFields,
+     sock_tables::kBpfSockAddrSize, sock_tables::kBpfSockAddrSize, sock_tables::kSockAddrFields, 0,
+     0, false, false, false, false, false, false},
+    {ProgType::kSkMsg, "sk_msg", CtxModel::kFields, sock_tables::kSkMsgMdSize,
+     sock_tables::kSkMsgMdSize, sock_tables::kSkMsgFields, 0, 0, false, false, true, true, false,
+     false},
+    {ProgType::kSockOps, "sock_ops", CtxModel::kFields, sock_tables::kSockOpsSize,
+     sock_tables::kSockOpsSize, sock_tables::kSockOpsFields, 0, 0, false, false, true, false, false,
+     false},
+    {ProgType::kCgroupSockopt, "cgroup_sockopt", CtxModel::kFields, sock_tables::kBpfSockoptSize,
+     sock_tables::kBpfSockoptSize, sock_tables::kSockoptFields, 0, 0, false, false, true, true,
+     false, false},
 }};
 
 // Helper allow-lists (sorted), measured on the kernel the selftests are scored against (6.18,
@@ -312,7 +338,15 @@ static_assert(std::is_sorted(std::begin(kBaseHelpers), std::end(kBaseHelpers)) &
               std::is_sorted(std::begin(kLwtInHelpers), std::end(kLwtInHelpers)) &&
               std::is_sorted(std::begin(kLwtXmitHelpers), std::end(kLwtXmitHelpers)) &&
               std::is_sorted(std::begin(kCgroupSockHelpers), std::end(kCgroupSockHelpers)) &&
-              std::is_sorted(std::begin(kSkSkbHelpers), std::end(kSkSkbHelpers)));
+              std::is_sorted(std::begin(kSkSkbHelpers), std::end(kSkSkbHelpers)) &&
+              std::is_sorted(std::begin(sock_tables::kSockAddrHelpers),
+                             std::end(sock_tables::kSockAddrHelpers)) &&
+              std::is_sorted(std::begin(sock_tables::kSkMsgHelpers),
+                             std::end(sock_tables::kSkMsgHelpers)) &&
+              std::is_sorted(std::begin(sock_tables::kSockOpsHelpers),
+                             std::end(sock_tables::kSockOpsHelpers)) &&
+              std::is_sorted(std::begin(sock_tables::kSockoptHelpers),
+                             std::end(sock_tables::kSockoptHelpers)));
 
 bool in(std::span<const int32_t> list, int32_t id) {
   return std::binary_search(list.begin(), list.end(), id);
@@ -361,6 +395,15 @@ std::optional<ProgType> prog_type_from_section(std::string_view sec) {
       sec == "cgroup/post_bind4" || sec == "cgroup/post_bind6")
     return ProgType::kCgroupSock;
   if (is("sk_skb")) return ProgType::kSkSkb;
+  if (is("sk_msg")) return ProgType::kSkMsg;
+  if (is("sockops")) return ProgType::kSockOps;
+  if (sec == "cgroup/getsockopt" || sec == "cgroup/setsockopt") return ProgType::kCgroupSockopt;
+  for (std::string_view op :
+       {"bind", "connect", "sendmsg", "recvmsg", "getpeername", "getsockname"})
+    for (std::string_view v : {"4", "6"})
+      if (sec.size() == 7 + op.size() + 1 && sec.starts_with("cgroup/") &&
+          sec.substr(7, op.size()) == op && sec.ends_with(v))
+        return ProgType::kCgroupSockAddr;
   if (is("lwt_in")) return ProgType::kLwtIn;
   if (is("lwt_out")) return ProgType::kLwtOut;
   if (is("lwt_xmit")) return ProgType::kLwtXmit;
@@ -370,8 +413,10 @@ std::optional<ProgType> prog_type_from_section(std::string_view sec) {
   return std::nullopt;
 }
 
-CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t size, bool write) {
+CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t size, bool write,
+                                 AttachType attach) {
   CtxAccessResult r;
+  const uint64_t attach_mask = attach_bit(effective_attach_type(info.type, attach));
   bool size_ok = size == 1 || size == 2 || size == 4 || size == 8;
   if (!size_ok || off < 0 || off % size != 0) {
     r.error = access_error(off, size);
@@ -387,6 +432,7 @@ CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t
   }
   for (const auto& f : info.fields) {
     if (off < f.off || off >= f.off + f.size) continue;
+    if (f.attach_mask != 0 && !(f.attach_mask & attach_mask)) continue;
     // A field that does not fit may have an overlapping alternative later in the list.
     if ((write && !f.writable) || (!write && !f.readable) || off + size > f.off + f.size) continue;
     uint32_t delta = static_cast<uint32_t>(off - f.off);
@@ -409,8 +455,9 @@ CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t
   return r;
 }
 
-bool helper_allowed(ProgType t, int32_t id) {
+bool helper_allowed(ProgType t, int32_t id, AttachType attach) {
   std::span<const int32_t> own;
+  using A = AttachType;
   switch (t) {
     case ProgType::kKprobe:
     case ProgType::kTracepoint:
@@ -452,10 +499,88 @@ bool helper_allowed(ProgType t, int32_t id) {
     case ProgType::kSkSkb:
       own = kSkSkbHelpers;
       break;
+    case ProgType::kCgroupSockAddr:
+      if (id == 64)  // bpf_bind
+        return attach == A::kCgroupInet4Connect || attach == A::kCgroupInet6Connect;
+      if (id == 186 || id == 187)  // get/set_retval: not where the return value is fixed at 1
+        return return_range(t, attach).value_or(RetRange{}).lo == 0;
+      own = sock_tables::kSockAddrHelpers;
+      break;
+    case ProgType::kSkMsg:
+      own = sock_tables::kSkMsgHelpers;
+      break;
+    case ProgType::kSockOps:
+      own = sock_tables::kSockOpsHelpers;
+      break;
+    case ProgType::kCgroupSockopt:
+      if ((id == 49 || id == 57) && attach != A::kCgroupSetsockopt) return false;
+      own = sock_tables::kSockoptHelpers;
+      break;
     default:
       return false;  // no table for this type
   }
   return in(kBaseHelpers, id) || in(own, id);
+}
+
+AttachType effective_attach_type(ProgType t, AttachType attach) {
+  if (t == ProgType::kCgroupSock && attach == AttachType{})
+    return AttachType::kCgroupInetSockCreate;
+  return attach;
+}
+
+std::string attach_type_error(ProgType t, AttachType attach) {
+  const uint64_t bit = attach_bit(attach);
+  if (t == ProgType::kCgroupSockAddr && !(bit & sock_tables::kSockAddrAll))
+    return "a cgroup_sock_addr program needs its attach type (expected_attach_type " +
+           std::to_string(static_cast<uint32_t>(attach)) +
+           " is none of bind4/6, connect4/6, sendmsg4/6, recvmsg4/6, getpeername4/6, "
+           "getsockname4/6: name the section cgroup/connect4, ...)";
+  if (t == ProgType::kCgroupSockopt &&
+      !(bit & (sock_tables::kSockoptGet | sock_tables::kSockoptSet)))
+    return "a cgroup_sockopt program needs its attach type (expected_attach_type " +
+           std::to_string(static_cast<uint32_t>(attach)) +
+           " is neither getsockopt nor setsockopt: name the section cgroup/getsockopt or "
+           "cgroup/setsockopt)";
+  if (t == ProgType::kCgroupSock &&
+      !(attach_bit(effective_attach_type(t, attach)) &
+        (sock_tables::kSockCreate | sock_tables::kPostBind4 | sock_tables::kPostBind6)))
+    return "a cgroup_sock program attaches to sock_create, sock_release or post_bind4/6 "
+           "(expected_attach_type " +
+           std::to_string(static_cast<uint32_t>(attach)) + ")";
+  return {};
+}
+
+std::optional<RetRange> return_range(ProgType t, AttachType attach) {
+  using A = AttachType;
+  switch (t) {
+    case ProgType::kCgroupSkb:
+      if (attach == A::kCgroupInetEgress) return RetRange{0, 3};  // bit 1: congestion (cn)
+      return RetRange{0, 1};
+    case ProgType::kCgroupSockAddr:
+      switch (attach) {
+        case A::kCgroupInet4Bind:
+        case A::kCgroupInet6Bind:
+          return RetRange{0, 3};  // bit 1: skip the port-reservation check
+        case A::kCgroupUdp4Recvmsg:
+        case A::kCgroupUdp6Recvmsg:
+        case A::kCgroupInet4Getpeername:
+        case A::kCgroupInet6Getpeername:
+        case A::kCgroupInet4Getsockname:
+        case A::kCgroupInet6Getsockname:
+          return RetRange{1, 1};  // these hooks cannot refuse
+        default:
+          return RetRange{0, 1};
+      }
+    case ProgType::kCgroupSock:
+    case ProgType::kSockOps:
+    case ProgType::kCgroupDevice:
+    case ProgType::kCgroupSysctl:
+    case ProgType::kCgroupSockopt:
+    case ProgType::kSkLookup:
+      return RetRange{0, 1};
+    default:
+      return std::nullopt;
+  }
 }
 
 }  // namespace bombus::platform

@@ -21,11 +21,17 @@ enum class FieldKind : uint8_t {
   kPktEnd,     // PTR_TO_PACKET_END
   kPktMeta,    // PTR_TO_PACKET_META
   kPtrOrNull,  // a kernel object pointer that is always NULL in bombus (sk, flow_keys)
+  kSocket,     // a struct bpf_sock pointer that is never NULL (PTR_TO_SOCKET: sock_addr->sk)
   // Socket pointers that may be NULL (platform/sock_fields.h): PTR_TO_SOCK_COMMON_OR_NULL
   // (__sk_buff.sk), PTR_TO_SOCKET_OR_NULL.
   kSockCommonOrNull,
   kSocketOrNull,
 };
+
+// Bit of an attach type in CtxField::attach_mask.
+constexpr uint64_t attach_bit(AttachType a) {
+  return uint64_t{1} << static_cast<uint32_t>(a);
+}
 
 struct CtxField {
   std::string_view name;
@@ -33,8 +39,9 @@ struct CtxField {
   uint32_t real_off = 0, real_size = 0;  // in bombus's struct
   bool readable = true, writable = false;
   FieldKind kind = FieldKind::kScalar;
-  bool narrow = true;  // loads narrower than the field are allowed (at aligned offsets)
-  bool array = false;  // an array of u32 (cb[]): any 1/2/4/8-byte aligned access inside
+  bool narrow = true;        // loads narrower than the field are allowed (at aligned offsets)
+  bool array = false;        // an array of u32 (cb[]): any 1/2/4/8-byte aligned access inside
+  uint64_t attach_mask = 0;  // attach types that see the field (attach_bit); 0: all of them
 };
 
 enum class CtxModel : uint8_t {
@@ -75,15 +82,31 @@ struct CtxAccess {
   FieldKind kind = FieldKind::kScalar;
 };
 // Returns the rewritten location, or an error message in the kernel's words
-// ("invalid bpf_context access off=%d size=%d").
+// ("invalid bpf_context access off=%d size=%d"). `attach` is the program's
+// expected_attach_type as loaded (0 when none was given; see effective_attach_type).
 struct CtxAccessResult {
   std::optional<CtxAccess> access;
   std::string error;
   bool ok() const { return access.has_value(); }
 };
-CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t size, bool write);
+CtxAccessResult check_ctx_access(const ProgTypeInfo& info, int64_t off, uint32_t size, bool write,
+                                 AttachType attach = {});
 
-// Whether a program of type `t` may call helper `id` (the kernel's per-type get_func_proto).
-bool helper_allowed(ProgType t, int32_t id);
+// Whether a program of type `t` (attached as `attach`) may call helper `id` (the kernel's
+// per-type get_func_proto; sock_addr and sockopt lists depend on the attach type).
+bool helper_allowed(ProgType t, int32_t id, AttachType attach = {});
+
+// The attach type the kernel works with: cgroup_sock loaded without one (0) is sock_create.
+AttachType effective_attach_type(ProgType t, AttachType attach);
+// Empty when `attach` is a valid expected_attach_type for `t`; otherwise why not (the kernel
+// refuses such a load with EINVAL before verifying): sock_addr and sockopt programs need one.
+std::string attach_type_error(ProgType t, AttachType attach);
+
+// The values r0 may hold at the main program's exit (the kernel's check_return_code), or
+// nullopt when the type does not restrict them.
+struct RetRange {
+  int32_t lo = 0, hi = 0;
+};
+std::optional<RetRange> return_range(ProgType t, AttachType attach = {});
 
 }  // namespace bombus::platform

@@ -11,6 +11,7 @@
 namespace bombus::platform {
 
 // Map and program types with bpftool's names: one copy, in isa/uapi_types.h.
+using uapi::AttachType;
 using uapi::kMapTypeNames;
 using uapi::map_type_from_name;
 using uapi::map_type_name;

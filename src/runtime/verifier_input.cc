@@ -35,6 +35,7 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
   vp.name = ps.name;
   vp.insns = ps.insns;
   vp.type = p.type;
+  vp.expected_attach_type = ps.expected_attach_type.value_or(platform::AttachType{});
   vp.gpl = license_is_gpl_compatible(o.spec.license);
   for (const auto& ls : o.spec.maps) vp.maps.push_back(map_info(o, ls));
   // Map-in-map: each outer map's inner template goes after the object's maps (lddw indices

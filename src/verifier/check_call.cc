@@ -145,7 +145,7 @@ bool Engine::setup_callback(int target, int kind, const Reg args[5], bool async)
 bool Engine::do_helper_call(const Insn& insn) {
   const int id = insn.imm;
   const platform::HelperProto* p = platform::helper_proto(id);
-  if (!p || p->name.empty() || !platform::helper_allowed(prog_.type, id)) {
+  if (!p || p->name.empty() || !platform::helper_allowed(prog_.type, id, prog_.expected_attach_type)) {
     std::string name = p && !p->name.empty() ? "bpf_" + std::string(p->name) : "unknown";
     return fail(fmt("program of this type cannot use helper %s#%d", name.c_str(), id),
                 "this helper does not exist or is not available to this program type");

@@ -225,7 +225,7 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
                     "load ctx fields through the original ctx pointer (r1 at entry)");
       // Storing a pointer's value into a ctx field is a leak the kernel allows privileged
       // programs (allow_ptr_leaks); the field only ever holds the number.
-      auto res = platform::check_ctx_access(*pinfo_, off, size, write);
+      auto res = platform::check_ctx_access(*pinfo_, off, size, write, prog_.expected_attach_type);
       if (!res.ok())
         return fail(res.error.empty() ? fmt("invalid bpf_context access off=%d size=%d", off, size)
                                       : res.error,
@@ -249,6 +249,10 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
           v = Reg::pointer(RegType::kBtfId);
           v.maybe_null = true;
           v.id = new_id();
+          break;
+        case platform::FieldKind::kSocket:  // PTR_TO_SOCKET (sock_addr/sk_msg/sockopt->sk)
+          v = Reg::pointer(RegType::kBtfId);
+          v.sock = SockKind::kSock;
           break;
         default:  // socket pointers (check_sock.cc)
           v = sock_ctx_pointer(res.access->kind, new_id());

@@ -66,6 +66,11 @@ void Engine::run() {
     fail("unsupported program type " + std::to_string(static_cast<uint32_t>(prog_.type)));
     return;
   }
+  if (std::string e = platform::attach_type_error(prog_.type, prog_.expected_attach_type);
+      !e.empty()) {
+    fail(e, "the section name (SEC(\"cgroup/connect4\"), ...) gives the loader the attach type");
+    return;
+  }
   std::string err;
   int err_insn = -1;
   if (!check_cfg(prog_, cfg_, &err, &err_insn)) {

@@ -337,23 +337,9 @@ void Engine::widen_spilled_scalars(int callsite) {
 
 bool Engine::check_return_value() {
   const Reg& r0 = st_.reg(0);
-  int32_t lo = 0, hi = 0;
-  bool ranged = false;
-  using platform::ProgType;
-  switch (prog_.type) {
-    case ProgType::kCgroupSkb:
-    case ProgType::kCgroupSock:
-    case ProgType::kCgroupSockAddr:
-    case ProgType::kCgroupDevice:
-    case ProgType::kCgroupSysctl:
-    case ProgType::kCgroupSockopt:
-    case ProgType::kSkLookup:
-      lo = 0, hi = 1, ranged = true;
-      break;
-    default:
-      break;
-  }
-  if (!ranged) return true;
+  auto range = platform::return_range(prog_.type, prog_.expected_attach_type);
+  if (!range) return true;
+  const int32_t lo = range->lo, hi = range->hi;
   mark_precise(0);
   if (r0.type != RegType::kScalar)
     return fail(std::string("At program exit the register R0 is not a known value (") +

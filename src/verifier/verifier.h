@@ -54,6 +54,9 @@ struct Program {
   std::string name;
   std::vector<isa::Insn> insns;
   platform::ProgType type = platform::ProgType::kSocketFilter;
+  // expected_attach_type as loaded (the loader's, from the section name; 0 when none): decides
+  // ctx fields, helpers and the return range of cgroup_skb/sock/sock_addr/sockopt programs.
+  platform::AttachType expected_attach_type{};
   std::vector<MapInfo> maps;
   bool gpl = false;
   std::vector<LineInfo> lines;   // sorted by insn

@@ -119,6 +119,7 @@ verifier::Program to_program(const loader::ObjectSpec& obj, const loader::Progra
   prog.name = p.name;
   prog.insns = p.insns;
   prog.type = static_cast<platform::ProgType>(static_cast<uint32_t>(p.type));
+  prog.expected_attach_type = p.expected_attach_type.value_or(platform::AttachType{});
   prog.gpl = obj.license.find("GPL") != std::string::npos;
   for (const auto& m : obj.maps) prog.maps.push_back(map_info(obj, m));
   for (size_t i = 0; i < obj.maps.size(); ++i) {
