@@ -172,7 +172,7 @@ constexpr CtxField kCgroupSockFields[] = {
 
 constexpr uint32_t kPtRegsSize = 168;  // struct pt_regs on x86-64
 
-const std::array<ProgTypeInfo, 19> kTypes = {{
+const std::array<ProgTypeInfo, 20> kTypes = {{
     {ProgType::kSocketFilter, "socket_filter", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx),
      kSocketFilterFields, 0, 0, false, true, false, false, true, true},
     {ProgType::kKprobe,
@@ -263,7 +263,7 @@ const std::array<ProgTypeInfo, 19> kTypes = {{
      kCgroupSockFields, 0, 0, true, false, false, false, false, false},
     {ProgType::kSkSkb, "sk_skb", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kSkSkbFields, 0, 0,
      false, false, true, true, false, true},
-    // The kernel has no BPF_PROG_TEST_RUN for the four below (ENOTSUPP).
+    // The kernel has no BPF_PROG_TEST_RUN for the five below (ENOTSUPP).
     {ProgType::kCgroupSockAddr, "cgroup_sock_addr", CtxModel::kFields,
      sock_tables::kBpfSockAddrSize, sock_tables::kBpfSockAddrSize, sock_tables::kSockAddrFields, 0,
      0, false, false, false, false, false, false},
@@ -275,6 +275,9 @@ const std::array<ProgTypeInfo, 19> kTypes = {{
      false},
     {ProgType::kCgroupSockopt, "cgroup_sockopt", CtxModel::kFields, sock_tables::kBpfSockoptSize,
      sock_tables::kBpfSockoptSize, sock_tables::kSockoptFields, 0, 0, false, false, true, true,
+     false, false},
+    {ProgType::kCgroupSysctl, "cgroup_sysctl", CtxModel::kFields, sock_tables::kBpfSysctlSize,
+     sock_tables::kBpfSysctlSize, sock_tables::kSysctlFields, 0, 0, false, false, false, false,
      false, false},
 }};
 
@@ -346,7 +349,9 @@ static_assert(std::is_sorted(std::begin(kBaseHelpers), std::end(kBaseHelpers)) &
               std::is_sorted(std::begin(sock_tables::kSockOpsHelpers),
                              std::end(sock_tables::kSockOpsHelpers)) &&
               std::is_sorted(std::begin(sock_tables::kSockoptHelpers),
-                             std::end(sock_tables::kSockoptHelpers)));
+                             std::end(sock_tables::kSockoptHelpers)) &&
+              std::is_sorted(std::begin(sock_tables::kSysctlHelpers),
+                             std::end(sock_tables::kSysctlHelpers)));
 
 bool in(std::span<const int32_t> list, int32_t id) {
   return std::binary_search(list.begin(), list.end(), id);
@@ -398,6 +403,7 @@ std::optional<ProgType> prog_type_from_section(std::string_view sec) {
   if (is("sk_msg")) return ProgType::kSkMsg;
   if (is("sockops")) return ProgType::kSockOps;
   if (sec == "cgroup/getsockopt" || sec == "cgroup/setsockopt") return ProgType::kCgroupSockopt;
+  if (sec == "cgroup/sysctl") return ProgType::kCgroupSysctl;
   for (std::string_view op :
        {"bind", "connect", "sendmsg", "recvmsg", "getpeername", "getsockname"})
     for (std::string_view v : {"4", "6"})
@@ -515,6 +521,11 @@ bool helper_allowed(ProgType t, int32_t id, AttachType attach) {
     case ProgType::kCgroupSockopt:
       if ((id == 49 || id == 57) && attach != A::kCgroupSetsockopt) return false;
       own = sock_tables::kSockoptHelpers;
+      break;
+    case ProgType::kCgroupSysctl:
+      if (id == 186 || id == 187)  // get/set_retval: only when loaded as cgroup/sysctl
+        return attach == A::kCgroupSysctl;
+      own = sock_tables::kSysctlHelpers;
       break;
     default:
       return false;  // no table for this type

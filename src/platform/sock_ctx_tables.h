@@ -1,7 +1,8 @@
-// Context field tables and helper lists of the socket-level program types whose context is a
-// uapi struct other than __sk_buff: cgroup_sock_addr (struct bpf_sock_addr), sk_msg (struct
-// sk_msg_md), sock_ops (struct bpf_sock_ops) and cgroup_sockopt (struct bpf_sockopt), plus the
-// attach-type masks cgroup_sock's struct bpf_sock needs. Internal to program_types.cc.
+// Context field tables and helper lists of the cgroup and socket-level program types whose
+// context is a uapi struct other than __sk_buff: cgroup_sock_addr (struct bpf_sock_addr), sk_msg
+// (struct sk_msg_md), sock_ops (struct bpf_sock_ops), cgroup_sockopt (struct bpf_sockopt) and
+// cgroup_sysctl (struct bpf_sysctl), plus the attach-type masks cgroup_sock's struct bpf_sock
+// needs. Internal to program_types.cc.
 //
 // Every rule here was measured on the kernel the selftests are scored against (6.18): a
 // one-access program per aligned 1/2/4/8-byte read and write of the struct, per attach type
@@ -132,6 +133,13 @@ inline constexpr CtxField kSockoptFields[] = {
     field("retval", 36, 4, true, false, kSockoptGet),
 };
 
+// bpf_sysctl: write (read-only) and file_pos (whole-u32 writes), narrow loads allowed.
+inline constexpr uint32_t kBpfSysctlSize = 8;
+inline constexpr CtxField kSysctlFields[] = {
+    field("write", 0, 4, false, true),
+    field("file_pos", 4, 4, true, true),
+};
+
 // Helper lists beyond the base set (program_types.cc), sorted.
 // cgroup_sock_addr (sock_addr_func_proto); bind (64) for connect4/6 only, get/set_retval
 // (186/187) not for recvmsg/getpeername/getsockname (helper_allowed applies both).
@@ -148,5 +156,7 @@ inline constexpr int32_t kSockOpsHelpers[] = {46,  49,  53,  57,  59,  70,  81, 
 // cgroup_sockopt (cg_sockopt_func_proto); setsockopt/getsockopt (49/57) only when attached
 // to setsockopt.
 inline constexpr int32_t kSockoptHelpers[] = {49, 57, 81, 96, 107, 108, 122, 186, 187};
+// cgroup_sysctl (sysctl_func_proto): the sysctl name/value helpers, storage, retval.
+inline constexpr int32_t kSysctlHelpers[] = {81, 101, 102, 103, 104, 160, 186, 187};
 
 }  // namespace bombus::platform::sock_tables

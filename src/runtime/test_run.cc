@@ -9,7 +9,8 @@
 //  - syscall: ctx_in is the program's buffer and comes back as ctx_out; raw_tracepoint: ctx_in
 //    holds the u64 arguments. kprobe/tracepoint/perf_event (the kernel refuses to test-run them)
 //    run with ctx_in as their context bytes, a bombus extension.
-//  - cgroup_sock_addr, sk_msg, sock_ops, cgroup_sockopt: refused, as the kernel refuses them.
+//  - cgroup_sock_addr, sk_msg, sock_ops, cgroup_sockopt, cgroup_sysctl: refused, as the kernel
+//    refuses them.
 #include <chrono>
 #include <cstring>
 
@@ -265,12 +266,13 @@ Result<TestRunResult> run_test(ProgramImpl& p, const TestRun& in) {
     case ProgType::kSkMsg:
     case ProgType::kSockOps:
     case ProgType::kCgroupSockopt:
-      // As the kernel (ENOTSUPP): their ctx holds a socket (and sk_msg/sock_ops/sockopt
-      // packet pointers) the program may follow, which a ctx_in of bytes cannot provide.
+    case ProgType::kCgroupSysctl:
+      // As the kernel (ENOTSUPP): their ctx stands for kernel state (a socket, the message or
+      // option buffer, the sysctl being written) that a ctx_in of bytes cannot provide.
       return err(Errc::kUnsupported, p,
                  std::string("the kernel has no BPF_PROG_TEST_RUN for ") + std::string(info->name) +
-                     " programs (it answers ENOTSUPP); bombus refuses it too, since the "
-                     "context's socket pointer cannot come from ctx_in");
+                     " programs (it answers ENOTSUPP); bombus refuses it too: the context's "
+                     "socket, buffers or sysctl cannot come from ctx_in");
     default:
       return run_bytes(p, in, *info);
   }

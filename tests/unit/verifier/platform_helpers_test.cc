@@ -89,7 +89,7 @@ TEST(PlatformHelpers, TracingTypesHaveNoCoarseClock) {
   EXPECT_TRUE(platform::helper_allowed(ProgType::kKprobe, 158));
   EXPECT_TRUE(platform::helper_allowed(ProgType::kXdp, 158));
   EXPECT_FALSE(platform::helper_allowed(ProgType::kXdp, 9));
-  EXPECT_FALSE(platform::helper_allowed(ProgType::kCgroupSysctl, 1));  // no table: refused
+  EXPECT_FALSE(platform::helper_allowed(ProgType::kCgroupDevice, 1));  // no table: refused
 }
 
 TEST(PlatformHelpers, MapCompatibilityDependsOnProgramType) {
