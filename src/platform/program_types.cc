@@ -172,7 +172,7 @@ constexpr CtxField kCgroupSockFields[] = {
 
 constexpr uint32_t kPtRegsSize = 168;  // struct pt_regs on x86-64
 
-const std::array<ProgTypeInfo, 20> kTypes = {{
+const std::array<ProgTypeInfo, 21> kTypes = {{
     {ProgType::kSocketFilter, "socket_filter", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx),
      kSocketFilterFields, 0, 0, false, true, false, false, true, true},
     {ProgType::kKprobe,
@@ -263,7 +263,7 @@ const std::array<ProgTypeInfo, 20> kTypes = {{
      kCgroupSockFields, 0, 0, true, false, false, false, false, false},
     {ProgType::kSkSkb, "sk_skb", CtxModel::kFields, kSkBuffSize, sizeof(SkbCtx), kSkSkbFields, 0, 0,
      false, false, true, true, false, true},
-    // The kernel has no BPF_PROG_TEST_RUN for the five below (ENOTSUPP).
+    // The kernel has no BPF_PROG_TEST_RUN for the six below (ENOTSUPP).
     {ProgType::kCgroupSockAddr, "cgroup_sock_addr", CtxModel::kFields,
      sock_tables::kBpfSockAddrSize, sock_tables::kBpfSockAddrSize, sock_tables::kSockAddrFields, 0,
      0, false, false, false, false, false, false},
@@ -279,6 +279,9 @@ const std::array<ProgTypeInfo, 20> kTypes = {{
     {ProgType::kCgroupSysctl, "cgroup_sysctl", CtxModel::kFields, sock_tables::kBpfSysctlSize,
      sock_tables::kBpfSysctlSize, sock_tables::kSysctlFields, 0, 0, false, false, false, false,
      false, false},
+    {ProgType::kSkReuseport, "sk_reuseport", CtxModel::kFields, sock_tables::kSkReuseportMdSize,
+     sock_tables::kSkReuseportMdSize, sock_tables::kSkReuseportFields, 0, 0, false, false, true,
+     false, false, false},
 }};
 
 // Helper allow-lists (sorted), measured on the kernel the selftests are scored against (6.18,
@@ -351,7 +354,9 @@ static_assert(std::is_sorted(std::begin(kBaseHelpers), std::end(kBaseHelpers)) &
               std::is_sorted(std::begin(sock_tables::kSockoptHelpers),
                              std::end(sock_tables::kSockoptHelpers)) &&
               std::is_sorted(std::begin(sock_tables::kSysctlHelpers),
-                             std::end(sock_tables::kSysctlHelpers)));
+                             std::end(sock_tables::kSysctlHelpers)) &&
+              std::is_sorted(std::begin(sock_tables::kSkReuseportHelpers),
+                             std::end(sock_tables::kSkReuseportHelpers)));
 
 bool in(std::span<const int32_t> list, int32_t id) {
   return std::binary_search(list.begin(), list.end(), id);
@@ -404,6 +409,7 @@ std::optional<ProgType> prog_type_from_section(std::string_view sec) {
   if (is("sockops")) return ProgType::kSockOps;
   if (sec == "cgroup/getsockopt" || sec == "cgroup/setsockopt") return ProgType::kCgroupSockopt;
   if (sec == "cgroup/sysctl") return ProgType::kCgroupSysctl;
+  if (is("sk_reuseport")) return ProgType::kSkReuseport;
   for (std::string_view op :
        {"bind", "connect", "sendmsg", "recvmsg", "getpeername", "getsockname"})
     for (std::string_view v : {"4", "6"})
@@ -521,6 +527,10 @@ bool helper_allowed(ProgType t, int32_t id, AttachType attach) {
     case ProgType::kCgroupSockopt:
       if ((id == 49 || id == 57) && attach != A::kCgroupSetsockopt) return false;
       own = sock_tables::kSockoptHelpers;
+      break;
+    case ProgType::kSkReuseport:
+      if (id == 25) return false;  // perf_event_output: not offered to sk_reuseport
+      own = sock_tables::kSkReuseportHelpers;
       break;
     case ProgType::kCgroupSysctl:
       if (id == 186 || id == 187)  // get/set_retval: only when loaded as cgroup/sysctl

@@ -1,8 +1,8 @@
 // Context field tables and helper lists of the cgroup and socket-level program types whose
 // context is a uapi struct other than __sk_buff: cgroup_sock_addr (struct bpf_sock_addr), sk_msg
 // (struct sk_msg_md), sock_ops (struct bpf_sock_ops), cgroup_sockopt (struct bpf_sockopt) and
-// cgroup_sysctl (struct bpf_sysctl), plus the attach-type masks cgroup_sock's struct bpf_sock
-// needs. Internal to program_types.cc.
+// cgroup_sysctl (struct bpf_sysctl) and sk_reuseport (struct sk_reuseport_md), plus the
+// attach-type masks cgroup_sock's struct bpf_sock needs. Internal to program_types.cc.
 //
 // Every rule here was measured on the kernel the selftests are scored against (6.18): a
 // one-access program per aligned 1/2/4/8-byte read and write of the struct, per attach type
@@ -140,6 +140,23 @@ inline constexpr CtxField kSysctlFields[] = {
     field("file_pos", 4, 4, true, true),
 };
 
+// sk_reuseport_md: read-only packet, narrow loads of len/ip_protocol/bind_inany, eth_protocol
+// as a u32 or either u16 half, hash whole, the listening socket and the migrating one (or NULL).
+inline constexpr uint32_t kSkReuseportMdSize = 56;
+inline constexpr CtxField kSkReuseportFields[] = {
+    field("data", 0, 8, false, false, 0, K::kPktData),
+    field("data_end", 8, 8, false, false, 0, K::kPktEnd),
+    field("len", 16, 4, false, true),
+    field("eth_protocol", 20, 4),
+    field("eth_protocol", 20, 2),
+    field("eth_protocol", 22, 2),
+    field("ip_protocol", 24, 4, false, true),
+    field("bind_inany", 28, 4, false, true),
+    field("hash", 32, 4),
+    field("sk", 40, 8, false, false, 0, K::kSocket),
+    field("migrating_sk", 48, 8, false, false, 0, K::kSockCommonOrNull),
+};
+
 // Helper lists beyond the base set (program_types.cc), sorted.
 // cgroup_sock_addr (sock_addr_func_proto); bind (64) for connect4/6 only, get/set_retval
 // (186/187) not for recvmsg/getpeername/getsockname (helper_allowed applies both).
@@ -158,5 +175,8 @@ inline constexpr int32_t kSockOpsHelpers[] = {46,  49,  53,  57,  59,  70,  81, 
 inline constexpr int32_t kSockoptHelpers[] = {49, 57, 81, 96, 107, 108, 122, 186, 187};
 // cgroup_sysctl (sysctl_func_proto): the sysctl name/value helpers, storage, retval.
 inline constexpr int32_t kSysctlHelpers[] = {81, 101, 102, 103, 104, 160, 186, 187};
+// sk_reuseport (sk_reuseport_func_proto): select_reuseport, skb loads, socket cookie; no
+// perf_event_output (25) although every other type here has it.
+inline constexpr int32_t kSkReuseportHelpers[] = {26, 46, 68, 82, 160};
 
 }  // namespace bombus::platform::sock_tables

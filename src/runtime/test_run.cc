@@ -9,8 +9,8 @@
 //  - syscall: ctx_in is the program's buffer and comes back as ctx_out; raw_tracepoint: ctx_in
 //    holds the u64 arguments. kprobe/tracepoint/perf_event (the kernel refuses to test-run them)
 //    run with ctx_in as their context bytes, a bombus extension.
-//  - cgroup_sock_addr, sk_msg, sock_ops, cgroup_sockopt, cgroup_sysctl: refused, as the kernel
-//    refuses them.
+//  - cgroup_sock_addr, sk_msg, sock_ops, cgroup_sockopt, cgroup_sysctl, sk_reuseport: refused,
+//    as the kernel refuses them.
 #include <chrono>
 #include <cstring>
 
@@ -267,6 +267,7 @@ Result<TestRunResult> run_test(ProgramImpl& p, const TestRun& in) {
     case ProgType::kSockOps:
     case ProgType::kCgroupSockopt:
     case ProgType::kCgroupSysctl:
+    case ProgType::kSkReuseport:
       // As the kernel (ENOTSUPP): their ctx stands for kernel state (a socket, the message or
       // option buffer, the sysctl being written) that a ctx_in of bytes cannot provide.
       return err(Errc::kUnsupported, p,

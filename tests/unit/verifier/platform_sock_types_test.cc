@@ -52,6 +52,8 @@ constexpr Combo kCombos[] = {
     {ProgType::kCgroupSock, A::kCgroupInet4PostBind},
     {ProgType::kCgroupSock, A::kCgroupInet6PostBind},
     {ProgType::kCgroupSysctl, A::kCgroupSysctl},
+    {ProgType::kSkReuseport, A::kSkReuseportSelect},
+    {ProgType::kSkReuseport, A::kSkReuseportSelectOrMigrate},
     {ProgType::kCgroupSkb, A::kCgroupInetIngress},
     {ProgType::kCgroupSkb, A::kCgroupInetEgress},
 };
@@ -275,6 +277,7 @@ TEST(PlatformSockTypes, SectionNames) {
   EXPECT_EQ(platform::prog_type_from_section("sockops"), ProgType::kSockOps);
   EXPECT_EQ(platform::prog_type_from_section("cgroup/setsockopt"), ProgType::kCgroupSockopt);
   EXPECT_EQ(platform::prog_type_from_section("cgroup/sysctl"), ProgType::kCgroupSysctl);
+  EXPECT_EQ(platform::prog_type_from_section("sk_reuseport/migrate"), ProgType::kSkReuseport);
   EXPECT_EQ(platform::prog_type_by_name("cgroup_sock_addr")->type, ProgType::kCgroupSockAddr);
 }
 
