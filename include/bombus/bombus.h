@@ -72,6 +72,10 @@ struct TestRun {
   uint32_t ctx_size_out = 0;   // 0 = full ctx when ctx_in was given
   uint32_t cpu = 0;            // execution slot to run on
   uint32_t flags = 0;          // BPF_F_TEST_RUN_ON_CPU etc.
+  // Tracing programs (tp_btf, fentry, fexit, fmod_ret): the event as JSON, its pointer arguments
+  // built as synthetic kernel objects from vmlinux BTF (runtime/tracing_event.h), e.g.
+  // {"prev": {"pid": 1, "comm": "a"}, "next": {"pid": 2}} for tp_btf/sched_switch.
+  std::string_view event;
 };
 
 struct TestRunResult {

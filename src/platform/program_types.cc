@@ -7,6 +7,7 @@
 
 #include "platform/ctx_structs.h"
 #include "platform/sock_ctx_tables.h"
+#include "platform/tracing_types.h"
 
 namespace bombus::platform {
 namespace {
@@ -371,6 +372,7 @@ std::string access_error(int64_t off, uint32_t size) {
 const ProgTypeInfo* prog_type_info(ProgType t) {
   for (const auto& i : kTypes)
     if (i.type == t) return &i;
+  if (t == ProgType::kTracing) return tracing_prog_type_info();  // platform/tracing_types.cc
   return nullptr;
 }
 
@@ -471,6 +473,9 @@ bool helper_allowed(ProgType t, int32_t id, AttachType attach) {
   std::span<const int32_t> own;
   using A = AttachType;
   switch (t) {
+    case ProgType::kTracing:
+      if (tracing_helper_allowed(id)) return true;
+      break;
     case ProgType::kKprobe:
     case ProgType::kTracepoint:
     case ProgType::kRawTracepoint:
@@ -574,6 +579,11 @@ std::string attach_type_error(ProgType t, AttachType attach) {
 std::optional<RetRange> return_range(ProgType t, AttachType attach) {
   using A = AttachType;
   switch (t) {
+    case ProgType::kTracing: {
+      RetRange r;
+      if (tracing_return_range(attach, r.lo, r.hi)) return r;
+      return std::nullopt;
+    }
     case ProgType::kCgroupSkb:
       if (attach == A::kCgroupInetEgress) return RetRange{0, 3};  // bit 1: congestion (cn)
       return RetRange{0, 1};

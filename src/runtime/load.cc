@@ -9,6 +9,7 @@
 #include "platform/program_types.h"
 #include "runtime/map_btf_fields.h"
 #include "runtime/object_impl.h"
+#include "runtime/probe_loads.h"
 #include "runtime/verifier_input.h"
 #include "verifier/verifier.h"
 
@@ -128,19 +129,24 @@ Status prepare_program(ObjectImpl& o, ProgramImpl& p) {
                       "program type " + std::to_string(static_cast<uint32_t>(p.type)) +
                           " is not supported by bombus",
                       prog_loc(p));
-  if (o.opts.verify) {
+  std::vector<verifier::InsnFacts> facts;  // for the PROBE_MEM marks (probe_loads.h)
+  if (o.opts.verify || may_read_kernel_objects(p.type, ps.insns)) {
     verifier::Program vp = verifier_input(o, p);
     verifier::Options vo;
     vo.log_level = 1;
     verifier::Report rep = verifier::verify(vp, vo);
     p.verifier_log = rep.log;
-    if (!rep.accepted) {
+    // Verified only for its PROBE_MEM marks (verification off): a rejection is not an error;
+    // the program then runs unmarked, as any unverified program does.
+    if (!rep.accepted && o.opts.verify) {
       Location l = prog_loc(p);
       if (rep.error_insn >= 0) l.insn = rep.error_insn;
       return make_error(Errc::kRejected, rep.error, l);
     }
+    if (rep.accepted) facts = std::move(rep.facts);
   }
   p.insns = ps.insns;
+  mark_probe_loads(p.insns, facts);
   // Map references -> host addresses.
   for (const auto& ref : ps.map_refs) {
     if (ref.insn + 1 >= p.insns.size() || ref.map_index >= o.vm_maps.size())
@@ -181,9 +187,7 @@ Status prepare_program(ObjectImpl& o, ProgramImpl& p) {
     }
     ++i;
   }
-  if (auto st = platform::rewrite_ctx_accesses(
-          p.insns, *info, {}, ps.expected_attach_type.value_or(platform::AttachType{}));
-      !st.ok()) {
+  if (auto st = platform::rewrite_ctx_accesses(p.insns, *info); !st.ok()) {
     Error e = st.error();
     Location l = prog_loc(p);
     l.insn = e.where.insn;

@@ -1,10 +1,16 @@
 // Building the verifier's input from an opened object (see verifier_input.h).
 #include "runtime/verifier_input.h"
 
+#include "loader/kernel_btf.h"
 #include "runtime/btf_func_info.h"
 #include "runtime/map_btf_fields.h"
 
 namespace bombus::runtime {
+
+std::shared_ptr<const btf::Btf> system_kernel_btf() {
+  auto b = loader::system_vmlinux_btf();
+  return b.ok() ? *b : nullptr;
+}
 
 bool license_is_gpl_compatible(std::string_view l) {
   return l == "GPL" || l == "GPL v2" || l == "GPL and additional rights" || l == "Dual BSD/GPL" ||
@@ -37,6 +43,8 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
   vp.type = p.type;
   vp.expected_attach_type = ps.expected_attach_type.value_or(platform::AttachType{});
   vp.gpl = license_is_gpl_compatible(o.spec.license);
+  vp.attach_target = ps.attach_target;
+  vp.kernel_btf = system_kernel_btf;
   for (const auto& ls : o.spec.maps) vp.maps.push_back(map_info(o, ls));
   // Map-in-map: each outer map's inner template goes after the object's maps (lddw indices
   // stay the object's), so a lookup in the outer map yields a map pointer the verifier knows

@@ -217,9 +217,11 @@ bool Engine::do_alu(const Insn& insn) {
         return true;
       }
       return fail(rp + " pointer arithmetic on " + reg_type_name(ptr) + " prohibited");
+    case RegType::kBtfId:  // kernel structs allow it (loads then need a constant offset)
+      if (ptr.sock == SockKind::kNone) break;
+      return fail(rp + " pointer arithmetic on " + reg_type_name(ptr) + " prohibited");
     case RegType::kPacketEnd:
     case RegType::kFunc:
-    case RegType::kBtfId:
       return fail(rp + " pointer arithmetic on " + reg_type_name(ptr) + " prohibited");
     default:
       break;

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "verifier/btf_access.h"
+
 namespace bombus::verifier {
 namespace {
 
@@ -35,7 +37,7 @@ bool reg_subsumes(const Reg& o, const Reg& c, IdMap& ids) {
   if (o.sock != c.sock) return false;
   if (o.maybe_null != c.maybe_null || o.off != c.off || o.map != c.map || o.frameno != c.frameno ||
       o.ringbuf != c.ringbuf || o.rdonly != c.rdonly || o.mem_size != c.mem_size ||
-      o.subprog != c.subprog)
+      o.subprog != c.subprog || o.btf_id != c.btf_id || o.btf_flags != c.btf_flags)
     return false;
   if (!o.var.contains(c.var)) return false;
   if (o.is_pkt() && o.range > c.range) return false;
@@ -189,7 +191,7 @@ const char* reg_type_name(const Reg& r) {
       return "func";
     case RegType::kBtfId:
       if (r.sock != SockKind::kNone) return sock_type_name(r);
-      return r.maybe_null ? "ptr_or_null_" : "ptr_";
+      return btf_reg_type_name(r);
     case RegType::kIter:
       return r.maybe_null ? "iter_drained" : "iter";
     case RegType::kDynptr:
@@ -214,6 +216,7 @@ std::string reg_str(const Reg& r) {
     return buf;
   }
   std::string s = reg_type_name(r);
+  if (r.type == RegType::kBtfId) s += btf_reg_struct_name(r);
   s += '(';
   std::string inner;
   auto add = [&](const std::string& x) {

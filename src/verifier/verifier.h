@@ -6,11 +6,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "isa/insn.h"
 #include "platform/uapi.h"
+
+namespace bombus::btf {
+class Btf;
+}
 
 namespace bombus::verifier {
 
@@ -62,6 +68,11 @@ struct Program {
   std::vector<LineInfo> lines;   // sorted by insn
   std::vector<KfuncRef> kfuncs;  // names of the kfuncs that calls refer to
   std::vector<FuncInfo> funcs;   // BTF func info; empty without BTF (nothing checked then)
+  // BTF-typed pointers and tracing programs (verifier/btf_access.h): the kernel's BTF on demand
+  // (asked only when a load or a tracing context needs it; may return null), and for
+  // BPF_PROG_TYPE_TRACING the target's name (tp_btf/<tp>: "<tp>", fentry/<func>: "<func>").
+  std::function<std::shared_ptr<const btf::Btf>()> kernel_btf;
+  std::string attach_target;
 };
 
 struct Options {
@@ -79,6 +90,7 @@ struct InsnFacts {
   bool reachable = false;
   int8_t branch = -1;        // conditional jumps: 1 always taken, 0 never, -1 both seen
   bool zext_needed = false;  // 32-bit result whose upper half a later reader relies on
+  bool probe_mem = false;    // load through a BTF-typed pointer: must not fault (PROBE_MEM)
 };
 
 struct Report {

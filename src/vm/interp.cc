@@ -9,6 +9,7 @@
 #include <string>
 
 #include "vm/interp_ops.h"
+#include "vm/probe_mem.h"
 
 namespace bombus::vm {
 
@@ -233,10 +234,14 @@ Result<Interpreter> Interpreter::create(std::span<const isa::Insn> insns, Interp
         op = decode_alu(pc, in, s);
         break;
       case isa::OpKind::Ldx:
-        op = sized(in.opcode, IOp::LDXB, IOp::LDXH, IOp::LDXW, IOp::LDXDW);
+        op = in.imm == kLdxProbeMemImm
+                 ? sized(in.opcode, IOp::PLDXB, IOp::PLDXH, IOp::PLDXW, IOp::PLDXDW)
+                 : sized(in.opcode, IOp::LDXB, IOp::LDXH, IOp::LDXW, IOp::LDXDW);
         break;
       case isa::OpKind::Ldxsx:
-        op = sized(in.opcode, IOp::LDXSB, IOp::LDXSH, IOp::LDXSW, IOp::END);
+        op = in.imm == kLdxProbeMemImm
+                 ? sized(in.opcode, IOp::PLDXSB, IOp::PLDXSH, IOp::PLDXSW, IOp::END)
+                 : sized(in.opcode, IOp::LDXSB, IOp::LDXSH, IOp::LDXSW, IOp::END);
         break;
       case isa::OpKind::St:
         op = sized(in.opcode, IOp::STB, IOp::STH, IOp::STW, IOp::STDW);

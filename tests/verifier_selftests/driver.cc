@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "btf/btf.h"
+#include "loader/kernel_btf.h"
 #include "loader/object.h"
 #include "runtime/btf_func_info.h"
 #include "verifier/verifier.h"
@@ -121,6 +122,11 @@ verifier::Program to_program(const loader::ObjectSpec& obj, const loader::Progra
   prog.type = static_cast<platform::ProgType>(static_cast<uint32_t>(p.type));
   prog.expected_attach_type = p.expected_attach_type.value_or(platform::AttachType{});
   prog.gpl = obj.license.find("GPL") != std::string::npos;
+  prog.attach_target = p.attach_target;
+  prog.kernel_btf = []() -> std::shared_ptr<const btf::Btf> {
+    auto b = loader::system_vmlinux_btf();
+    return b.ok() ? *b : nullptr;
+  };
   for (const auto& m : obj.maps) prog.maps.push_back(map_info(obj, m));
   for (size_t i = 0; i < obj.maps.size(); ++i) {
     if (obj.maps[i].inner) {

@@ -35,6 +35,7 @@ int prog_help(const Globals& g) {
                "                         data_in FILE \\\n"
                "                         [data_out FILE [data_size_out L]] \\\n"
                "                         [ctx_in FILE [ctx_out FILE [ctx_size_out M]]] \\\n"
+               "                         [event_in FILE] \\\n"
                "                         [repeat N] [engine ENGINE]\n"
                "       bombus prog verify OBJ [type TYPE] [log_level N]\n"
                "       bombus prog tracelog\n"
@@ -257,7 +258,7 @@ int prog_run(Args& args, const Globals& g) {
   if (!st.ok()) return fail(g, st.error());
   auto id = select_one(args, *st, store::Kind::kProg);
   if (!id.ok()) return fail(g, id.error());
-  std::optional<std::string> data_in, data_out, ctx_in, ctx_out;
+  std::optional<std::string> data_in, data_out, ctx_in, ctx_out, event_in;
   uint64_t data_size_out = 0, ctx_size_out = 0, repeat = 1;
   std::optional<Engine> engine;
   while (!args.empty()) {
@@ -276,6 +277,9 @@ int prog_run(Args& args, const Globals& g) {
     } else if (args.accept("ctx_in")) {
       w = take("ctx_in file");
       if (w.ok()) ctx_in = *w;
+    } else if (args.accept("event_in")) {  // tracing programs: the event as JSON
+      w = take("event_in file");
+      if (w.ok()) event_in = *w;
     } else if (args.accept("ctx_out")) {
       w = take("ctx_out file");
       if (w.ok()) ctx_out = *w;
@@ -313,6 +317,12 @@ int prog_run(Args& args, const Globals& g) {
     if (!d.ok()) return fail(g, d.error());
     cin = std::move(d).value();
   }
+  std::string event_text;
+  if (event_in) {
+    auto d = read_input(*event_in);
+    if (!d.ok()) return fail(g, d.error());
+    event_text.assign(d->begin(), d->end());
+  }
   // The program's cached verdict lets this process skip the verifier (verify_cache_use.h).
   auto loaded = reload_program_cached(*st, *id, engine, g.debug);
   if (!loaded.ok()) return fail(g, loaded.error());
@@ -329,6 +339,7 @@ int prog_run(Args& args, const Globals& g) {
   TestRun in;
   in.data_in = din;
   in.ctx_in = cin;
+  in.event = event_text;
   in.repeat = static_cast<uint32_t>(repeat);
   in.data_size_out = static_cast<uint32_t>(data_size_out);
   in.ctx_size_out = static_cast<uint32_t>(ctx_size_out);

@@ -8,6 +8,7 @@
 #include <array>
 
 #include "jit/x64/compiler.h"
+#include "vm/probe_mem.h"
 
 namespace bombus::jit {
 
@@ -59,6 +60,7 @@ bool fast_shift_k(raw::Assembler& a, const isa::Insn& in, bool) {
 
 template <int kBytes, bool kSign>
 bool fast_ldx(raw::Assembler& a, const isa::Insn& in, bool) {
+  if (in.imm == vm::kLdxProbeMemImm) return false;  // PROBE_MEM: emit_ldx's guarded load
   uint8_t* p = a.raw_begin();
   if (p == nullptr) return false;
   raw::load(p, kBytes, kSign, host_code(in.dst), host_code(in.src), in.off);

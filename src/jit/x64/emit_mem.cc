@@ -1,5 +1,6 @@
 // Memory, atomic, jump and call instructions.
 #include "jit/x64/compiler.h"
+#include "vm/probe_mem.h"
 
 namespace bombus::jit {
 
@@ -25,6 +26,7 @@ ax::Gp part(const ax::Gp& r, int bytes) {
 }  // namespace
 
 bool Compiler::emit_ldx(const isa::Insn& in, bool sign) {
+  if (in.imm == vm::kLdxProbeMemImm) return emit_probe_ldx(in, sign);
   auto& a = *a_;
   if (uint8_t* p = a.raw_begin()) {
     raw::load(p, isa::size_bytes(in.opcode), sign, host_code(in.dst), host_code(in.src), in.off);

@@ -87,7 +87,8 @@ void add_core(Table& t);
 void add_mem(Table& t);
 void add_net(Table& t);
 void add_callbacks(Table& t);
-void add_timers(Table& t);  // timers.cc
+void add_timers(Table& t);   // timers.cc
+void add_tracing(Table& t);  // helpers_tracing.cc
 HelperEnv* env();
 }  // namespace helper_impl
 
