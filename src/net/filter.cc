@@ -130,7 +130,9 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
     if (!opts.ebpf_engine && mode == CbpfMode::kSocket && !engine_overridden() &&
         filter_jit_supports(ebpf)) {
       // The default: the whole batch in one call of the lean JIT.
-      BOMBUS_ASSIGN_OR_RETURN(lean, FilterJit::compile(ebpf));
+      BOMBUS_ASSIGN_OR_RETURN(
+          lean,
+          FilterJit::compile(ebpf, opts.flat_jit ? FilterJitMode::kFlat : FilterJitMode::kBranchy));
     } else {
       // Backward jumps can loop: such programs run on the checked interpreter with a budget.
       EbpfEngineFactory factory = opts.ebpf_engine            ? opts.ebpf_engine

@@ -56,6 +56,8 @@ struct FilterOptions {
   // Empty: the lean batch JIT (filter_jit.h) when the program is in its subset and no default
   // engine was installed, else default_ebpf_engine().
   EbpfEngineFactory ebpf_engine;
+  // With the lean batch JIT: also emit its branch-free body (FilterJitMode::kFlat).
+  bool flat_jit = false;
   // Called after each batch of packets: totals so far and the reader's {offset, file size}.
   std::function<void(const FilterStats&, std::pair<uint64_t, uint64_t>)> progress;
 };

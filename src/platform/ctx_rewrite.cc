@@ -182,7 +182,7 @@ Result<std::vector<bool>> find_ctx_accesses(std::span<const Insn> insns) {
 }
 
 Status rewrite_ctx_accesses(std::span<Insn> insns, const ProgTypeInfo& info,
-                            std::span<const bool> ctx_access) {
+                            std::span<const bool> ctx_access, AttachType attach) {
   std::vector<bool> found;
   if (ctx_access.empty()) {
     BOMBUS_ASSIGN_OR_RETURN(found, find_ctx_accesses(insns));
@@ -199,7 +199,7 @@ Status rewrite_ctx_accesses(std::span<Insn> insns, const ProgTypeInfo& info,
       return at(pc, "BPF_ATOMIC stores into R" + std::to_string(i.dst) + " ctx is not allowed");
     bool write = cls != isa::kClassLdx;
     uint32_t size = static_cast<uint32_t>(isa::size_bytes(i.opcode));
-    auto r = check_ctx_access(info, i.off, size, write);
+    auto r = check_ctx_access(info, i.off, size, write, attach);
     if (!r.ok()) return at(pc, r.error);
     if (!info.needs_rewrite) continue;
     const CtxAccess& a = *r.access;

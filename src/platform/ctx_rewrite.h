@@ -25,8 +25,9 @@ namespace bombus::platform {
 Result<std::vector<bool>> find_ctx_accesses(std::span<const isa::Insn> insns);
 
 // Rewrites in place. `ctx_access` (optional, same length as insns) overrides the analysis.
-// Error (naming the insn) when an access is not allowed for the program type.
+// Error (naming the insn) when an access is not allowed for the program type attached as
+// `attach` (the program's expected_attach_type; see check_ctx_access).
 Status rewrite_ctx_accesses(std::span<isa::Insn> insns, const ProgTypeInfo& info,
-                            std::span<const bool> ctx_access = {});
+                            std::span<const bool> ctx_access = {}, AttachType attach = {});
 
 }  // namespace bombus::platform

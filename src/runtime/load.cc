@@ -187,7 +187,9 @@ Status prepare_program(ObjectImpl& o, ProgramImpl& p) {
     }
     ++i;
   }
-  if (auto st = platform::rewrite_ctx_accesses(p.insns, *info); !st.ok()) {
+  if (auto st = platform::rewrite_ctx_accesses(
+          p.insns, *info, {}, ps.expected_attach_type.value_or(platform::AttachType{}));
+      !st.ok()) {
     Error e = st.error();
     Location l = prog_loc(p);
     l.insn = e.where.insn;

@@ -146,7 +146,8 @@ bool Engine::setup_callback(int target, int kind, const Reg args[5], bool async)
 bool Engine::do_helper_call(const Insn& insn) {
   const int id = insn.imm;
   const platform::HelperProto* p = platform::helper_proto(id);
-  if (!p || p->name.empty() || !platform::helper_allowed(prog_.type, id, prog_.expected_attach_type)) {
+  if (!p || p->name.empty() ||
+      !platform::helper_allowed(prog_.type, id, prog_.expected_attach_type)) {
     std::string name = p && !p->name.empty() ? "bpf_" + std::string(p->name) : "unknown";
     return fail(fmt("program of this type cannot use helper %s#%d", name.c_str(), id),
                 "this helper does not exist or is not available to this program type");
@@ -303,9 +304,26 @@ bool Engine::do_helper_call(const Insn& insn) {
         break;
       }
       case ArgType::kPtrToInt:
-      case ArgType::kPtrToLong:
-        if (!check_helper_mem(rn, at == ArgType::kPtrToInt ? 4 : 8, true, false)) return false;
+      case ArgType::kPtrToLong: {
+        const int sz = at == ArgType::kPtrToInt ? 4 : 8;
+        if (!check_helper_mem(rn, sz, true, false)) return false;
+        // The kernel's check_ptr_alignment(strict): the int/long itself must be aligned.
+        const uint64_t low = static_cast<uint64_t>(sz - 1);
+        const uint64_t fixed = static_cast<uint64_t>(static_cast<int64_t>(r.off));
+        if (!r.is_pkt() &&
+            (((r.var.var.value + fixed) & low) != 0 || (r.var.var.mask & low) != 0)) {
+          const char* what = r.type == RegType::kStack      ? "stack "
+                             : r.type == RegType::kMapValue ? "value "
+                             : r.type == RegType::kMapKey   ? "key "
+                                                            : "";
+          std::string var =
+              r.var.var.is_const() ? std::to_string(r.var.var.value) : r.var.var.str();
+          return fail(
+              fmt("misaligned %saccess off %s+%d+%d size %d", what, var.c_str(), r.off, 0, sz),
+              "pass a pointer to a naturally aligned int/long (e.g. a whole stack slot)");
+        }
         break;
+      }
       case ArgType::kPtrToConstStr:
         if (r.type != RegType::kMapValue || r.maybe_null) return expect("map_value");
         break;

@@ -145,7 +145,8 @@ bool Engine::do_dynptr_helper(const isa::Insn& insn) {
 bool KfuncCall::dynptr_helper(int32_t id) {
   Engine& e = e_;
   const platform::HelperProto* p = platform::helper_proto(id);
-  if (!p || p->name.empty() || !platform::helper_allowed(e.prog_.type, id, e.prog_.expected_attach_type)) {
+  if (!p || p->name.empty() ||
+      !platform::helper_allowed(e.prog_.type, id, e.prog_.expected_attach_type)) {
     std::string name = p && !p->name.empty() ? "bpf_" + std::string(p->name) : "unknown";
     return e.fail(kfmt("program of this type cannot use helper %s#%d", name.c_str(), id),
                   "this helper does not exist or is not available to this program type");

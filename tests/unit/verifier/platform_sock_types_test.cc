@@ -269,6 +269,31 @@ TEST(PlatformSockTypes, HelpersFollowTheAttachType) {
   EXPECT_EQ(r.error, "program of this type cannot use helper bpf_setsockopt#49");
 }
 
+// bpf_strtoul's result pointer (ARG_PTR_TO_LONG) must be 8-byte aligned, as the kernel checks
+// (verifier_int_ptr's arg_ptr_to_long_misaligned under cgroup/sysctl).
+TEST(PlatformSockTypes, LongArgumentMustBeAligned) {
+  // The result pointer at fp-20 (misaligned) or fp-24; its 8 bytes are written before the call.
+  auto prog = [](const char* res) {
+    return std::string(
+               "r7 = r10\n"
+               "r7 += -8\n"
+               "r0 = 0x00303036\n"
+               "*(u64 *)(r7 +0) = r0\n"
+               "r1 = r7\n"
+               "r2 = 4\n"
+               "r3 = 0\n"
+               "r0 = 0\n"
+               "*(u64 *)(r10 -24) = r0\n"
+               "*(u64 *)(r10 -16) = r0\n"
+               "r4 = r10\n") +
+           res + "call 106\nr0 = 1\nexit\n";
+  };
+  Report r = run(ProgType::kCgroupSysctl, A::kCgroupSysctl, prog("r4 += -20\n"));
+  EXPECT_EQ(r.error, "misaligned stack access off 0+-20+0 size 8");
+  r = run(ProgType::kCgroupSysctl, A::kCgroupSysctl, prog("r4 += -24\n"));
+  EXPECT_TRUE(r.accepted) << r.error;
+}
+
 TEST(PlatformSockTypes, SectionNames) {
   EXPECT_EQ(platform::prog_type_from_section("cgroup/connect4"), ProgType::kCgroupSockAddr);
   EXPECT_EQ(platform::prog_type_from_section("cgroup/getsockname6"), ProgType::kCgroupSockAddr);
