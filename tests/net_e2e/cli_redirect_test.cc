@@ -27,13 +27,6 @@ class NetCliRedirect : public cli_test::CaptureDirTest {
     if (!fs::exists(NET_REDIRECT_OBJ)) GTEST_SKIP() << NET_REDIRECT_OBJ << " not built";
     make_capture("bombus-net-redirect-", 23, 2000);
   }
-  std::string in() const { return (dir_ / "in.pcap").string(); }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  std::vector<Packet> packets(const std::string& name) const {
-    auto c = read_capture(file(name));
-    EXPECT_TRUE(c.ok()) << name;
-    return c.ok() ? c->packets : std::vector<Packet>{};
-  }
 };
 
 // xdp_redirect_dst's target for a frame: IPv4 goes to 10 + (last destination byte & 3).

@@ -56,6 +56,14 @@ class CaptureDirTest : public ::testing::Test {
     pkts_ = generate_traffic(o);
     ASSERT_TRUE(write_capture((dir_ / "in.pcap").string(), pkts_).ok());
   }
+  std::string in() const { return (dir_ / "in.pcap").string(); }
+  std::string file(const std::string& name) const { return (dir_ / name).string(); }
+  // The packets of capture `name` in the folder (none, with a test failure, if unreadable).
+  std::vector<Packet> packets(const std::string& name) const {
+    auto c = read_capture(file(name));
+    EXPECT_TRUE(c.ok()) << name;
+    return c.ok() ? c->packets : std::vector<Packet>{};
+  }
   void TearDown() override {
     std::error_code ec;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);

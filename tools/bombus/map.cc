@@ -47,8 +47,8 @@ int map_help(const Globals& g) {
                "       UPDATE_FLAGS := { any | exist | noexist }\n"
                "       TYPE := { hash | array | prog_array | perf_event_array | percpu_hash |\n"
                "                 percpu_array | lru_hash | lru_percpu_hash | lpm_trie |\n"
-               "                 array_of_maps | hash_of_maps | devmap | devmap_hash | queue |\n"
-               "                 stack | ringbuf | user_ringbuf | bloom_filter }\n"
+               "                 array_of_maps | hash_of_maps | devmap | devmap_hash | cpumap |\n"
+               "                 xskmap | queue | stack | ringbuf | user_ringbuf | bloom_filter }\n"
                "       OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} }\n";
   return 0;
 }

@@ -22,6 +22,8 @@
 #include "progress.h"
 #include "runtime/object_impl.h"
 #include "select.h"
+#include "verify_cache_use.h"
+#include "vm/maps/redirect_maps.h"
 
 namespace fs = std::filesystem;
 
@@ -36,6 +38,7 @@ int net_help(const Globals& g) {
   }
   std::cerr << "Usage: bombus net run { OBJ [prog NAME] | PROG } INPUT [OUTPUT]...\n"
                "                      [engine ENGINE] [threads N] [count N] [duration S]\n"
+               "                      [ifindex N] [queue N]\n"
                "       bombus net trafgen FILE [count N] [seed S]\n"
                "       bombus net help\n"
                "\n"
@@ -57,7 +60,12 @@ int net_help(const Globals& g) {
                "       back out, a redirect to a dev's ifindex sends out of that dev\n"
                "       (other targets: dropped, counted as redirect_unknown), bridge\n"
                "       forwards XDP_PASS frames to the other interfaces; the run ends\n"
-               "       after count packets, duration seconds or SIGINT.\n";
+               "       after count packets, duration seconds or SIGINT. ifindex N and queue N:\n"
+               "       the device and rx queue capture packets arrive on (XDP ingress_ifindex\n"
+               "       and rx_queue_index, skb->ifindex; default ifindex 1, queue 0).\n"
+               "       redirect xsk N FILE also puts an AF_XDP-like socket for queue N at key\n"
+               "       N of the program's XSKMAPs for the run (as libxdp does); FILE gets\n"
+               "       what the program sends to it.\n";
   return 0;
 }
 
@@ -77,6 +85,8 @@ struct NetRunArgs {
   double duration_s = -1;
   unsigned threads = 1;
   std::optional<Engine> engine;
+  uint32_t ifindex = 1;  // ingress device of capture packets
+  uint32_t queue = 0;    // their rx queue
 };
 
 // Parses the keywords after OBJ/PROG. Returns an error message, empty when fine.
@@ -141,6 +151,17 @@ std::string parse_net_run(Args& args, NetRunArgs& a) {
       if (!n.ok()) return n.error().format();
       if (*n < 1 || *n > 256) return "threads must be 1..256, got " + std::to_string(*n);
       a.threads = static_cast<unsigned>(*n);
+    } else if (args.accept("ifindex")) {
+      auto n = args.require_u64("ingress ifindex");
+      if (!n.ok()) return n.error().format();
+      if (*n == 0 || *n > UINT32_MAX)
+        return "ifindex must be 1..4294967295, got " + std::to_string(*n);
+      a.ifindex = static_cast<uint32_t>(*n);
+    } else if (args.accept("queue")) {
+      auto n = args.require_u64("rx queue");
+      if (!n.ok()) return n.error().format();
+      if (*n > UINT32_MAX) return "queue must fit in 32 bits, got " + std::to_string(*n);
+      a.queue = static_cast<uint32_t>(*n);
     } else if (args.accept("engine")) {
       auto w = args.require("engine");
       if (!w.ok()) return w.error().format();
@@ -156,6 +177,8 @@ std::string parse_net_run(Args& args, NetRunArgs& a) {
   if (a.pcap && (a.bridge || a.duration_s >= 0))
     return std::string(a.bridge ? "bridge" : "duration") + " applies to live interfaces (dev)";
   if (!a.devs.empty() && a.threads > 1) return "threads applies to captures (pcap)";
+  if (!a.devs.empty() && a.ifindex != 1)
+    return "ifindex applies to captures (pcap): live packets arrive on their dev's ifindex";
   return {};
 }
 
@@ -216,6 +239,34 @@ Status open_outputs(const NetRunArgs& a, const net::CaptureInfo& info, net::Runn
   return {};
 }
 
+// `redirect xsk N FILE`: bombus's socket for queue N sits at key N of each of the program's
+// XSKMAPs while the run lasts (libxdp's xsk_socket__create puts a socket in its map the same
+// way), and leaves it when the run ends, as a closing AF_XDP socket does.
+struct XskSockets {
+  std::vector<std::pair<vm::Map*, uint32_t>> bound;
+  XskSockets() = default;
+  XskSockets(const XskSockets&) = delete;
+  XskSockets& operator=(const XskSockets&) = delete;
+  ~XskSockets() {
+    for (auto& [m, key] : bound) m->remove(&key);
+  }
+};
+Status bind_xsk_outputs(const NetRunArgs& a, Object& obj, XskSockets& out) {
+  for (const auto& [target, file] : a.target_outputs) {
+    if (target.kind != net::RedirectKind::kXsk) continue;
+    for (Map& m : obj.maps()) {
+      vm::Map* raw = m.raw();
+      if (!raw || raw->type() != platform::MapType::kXskmap) continue;
+      if (vm::xskmap_bind(*raw, target.index, target.index) != 0)
+        return make_error(Errc::kInvalid,
+                          fmt::format("redirect xsk {} {}: xskmap '{}' has only {} entries",
+                                      target.index, file, m.name(), raw->spec().max_entries));
+      out.bound.emplace_back(raw, target.index);
+    }
+  }
+  return {};
+}
+
 // A worker's own HelperEnv (a copy of the program's) whose helpers record redirects in `record`.
 struct WorkerEnv {
   vm::HelperEnv env;
@@ -223,13 +274,15 @@ struct WorkerEnv {
 };
 
 // The per-packet program of worker `thread`, with its WorkerEnv kept in `envs`.
-net::PacketProgram packet_program(Program& prog, net::HookKind kind, unsigned thread,
-                                  std::vector<std::unique_ptr<WorkerEnv>>& envs) {
+net::PacketProgram packet_program(Program& prog, net::HookKind kind, const NetRunArgs& a,
+                                  unsigned thread, std::vector<std::unique_ptr<WorkerEnv>>& envs) {
   envs.push_back(std::make_unique<WorkerEnv>(WorkerEnv{prog.impl()->env, {}}));
   WorkerEnv& w = *envs.back();
   w.env.redirect = &w.record;
   net::HookOptions ho;
   ho.redirect = &w.record;
+  ho.ifindex = a.ifindex;
+  ho.rx_queue = a.queue;
   return net::hook_program(kind, raw_run(prog, thread, &w.env), ho);
 }
 
@@ -252,7 +305,7 @@ int run_pcap(const NetRunArgs& a, Program& prog, net::HookKind kind, const Globa
   };
   std::vector<std::unique_ptr<WorkerEnv>> envs;
   auto make = [&](unsigned t) -> Result<net::PacketProgram> {
-    return packet_program(prog, kind, t, envs);
+    return packet_program(prog, kind, a, t, envs);
   };
   const auto t0 = std::chrono::steady_clock::now();
   auto stats = net::run_packets_batched(**src, make, outs, o);
@@ -297,7 +350,7 @@ int run_dev(const NetRunArgs& a, Program& prog, net::HookKind kind, const Global
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
   std::vector<std::unique_ptr<WorkerEnv>> envs;
-  net::PacketProgram p = packet_program(prog, kind, 0, envs);
+  net::PacketProgram p = packet_program(prog, kind, a, 0, envs);
   auto stats = net::run_live(raw, p, o);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
@@ -332,7 +385,7 @@ int net_run(Args& args, const Globals& g) {
   Program* prog = nullptr;
   Object* obj = nullptr;
   if (prog_id) {
-    auto l = reload_program(*st, *prog_id, engine);
+    auto l = reload_program_cached(*st, *prog_id, engine, g.debug);
     if (!l.ok()) return fail(g, l.error());
     loaded = std::move(l).value();
     obj = loaded.obj.get();
@@ -383,6 +436,8 @@ int net_run(Args& args, const Globals& g) {
     default:
       return fail(g, "program '" + prog->name() + "' is not an XDP, tc or socket filter program");
   }
+  XskSockets xsks;
+  if (Status s = bind_xsk_outputs(a, *obj, xsks); !s.ok()) return fail(g, s.error());
   return a.pcap ? run_pcap(a, *prog, kind, g) : run_dev(a, *prog, kind, g);
 }
 

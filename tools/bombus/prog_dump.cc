@@ -15,6 +15,7 @@
 #include "runtime/verifier_input.h"
 #include "select.h"
 #include "verifier/cfg_dot.h"
+#include "verify_cache_use.h"
 
 namespace fs = std::filesystem;
 
@@ -87,8 +88,9 @@ int dump(Args& args, const Globals& g, bool jited) {
                          "'?");
     }
   }
-  auto loaded =
-      reload_program(*st, *id, jited ? std::optional<Engine>(Engine::kJit) : std::nullopt);
+  // The program's cached verdict lets the dump skip the verifier, as `prog run` does.
+  auto loaded = reload_program_cached(
+      *st, *id, jited ? std::optional<Engine>(Engine::kJit) : std::nullopt, g.debug);
   if (!loaded.ok()) return fail(g, loaded.error());
   const runtime::ProgramImpl* p = nullptr;
   for (const auto& q : loaded->obj->impl()->prog_impls) {

@@ -83,8 +83,8 @@ Usage: bombus map { show | list }   [MAP]
        UPDATE_FLAGS := { any | exist | noexist }
        TYPE := { hash | array | prog_array | perf_event_array | percpu_hash |
                  percpu_array | lru_hash | lru_percpu_hash | lpm_trie |
-                 array_of_maps | hash_of_maps | devmap | devmap_hash | queue |
-                 stack | ringbuf | user_ringbuf | bloom_filter }
+                 array_of_maps | hash_of_maps | devmap | devmap_hash | cpumap |
+                 xskmap | queue | stack | ringbuf | user_ringbuf | bloom_filter }
        OPTIONS := { {-j|--json} [{-p|--pretty}] | {-d|--debug} }
 $ bombus -j map help
 null
@@ -112,6 +112,7 @@ null
 $ bombus net help
 Usage: bombus net run { OBJ [prog NAME] | PROG } INPUT [OUTPUT]...
                       [engine ENGINE] [threads N] [count N] [duration S]
+                      [ifindex N] [queue N]
        bombus net trafgen FILE [count N] [seed S]
        bombus net help
 
@@ -133,7 +134,12 @@ Usage: bombus net run { OBJ [prog NAME] | PROG } INPUT [OUTPUT]...
        back out, a redirect to a dev's ifindex sends out of that dev
        (other targets: dropped, counted as redirect_unknown), bridge
        forwards XDP_PASS frames to the other interfaces; the run ends
-       after count packets, duration seconds or SIGINT.
+       after count packets, duration seconds or SIGINT. ifindex N and queue N:
+       the device and rx queue capture packets arrive on (XDP ingress_ifindex
+       and rx_queue_index, skb->ifindex; default ifindex 1, queue 0).
+       redirect xsk N FILE also puts an AF_XDP-like socket for queue N at key
+       N of the program's XSKMAPs for the run (as libxdp does); FILE gets
+       what the program sends to it.
 $ bombus -j net help
 null
 $ bombus filter help

@@ -1,6 +1,7 @@
 // The verification cache: entries are trusted only with a good checksum, the caller's key and
 // the very instructions about to load; `bombus prog run` of a pinned program verifies once, then
-// reuses the verdict in later processes, and verifies again when the entry is damaged.
+// reuses the verdict in later processes, and verifies again when the entry is damaged; `net run`
+// and `prog dump` share the same entries.
 #include "store/verify_cache.h"
 
 #include <gtest/gtest.h>
@@ -158,6 +159,70 @@ TEST(VerifyCache, TailCallTargetsAreCachedToo) {
     EXPECT_TRUE(fs::exists(verify_cache_path(*t.st, id))) << "prog " << id << ": " << first;
   const std::string second = run(run_cmd);
   EXPECT_EQ(second.substr(0, second.find(",")), first.substr(0, first.find(","))) << second;
+}
+// Removes bombus's debug lines ("bombus: ...") from a command's output.
+std::string without_debug(const std::string& out) {
+  std::string kept, line;
+  for (size_t at = 0; at < out.size();) {
+    size_t nl = out.find('\n', at);
+    if (nl == std::string::npos) nl = out.size() - 1;
+    line = out.substr(at, nl + 1 - at);
+    if (line.rfind("bombus: ", 0) != 0) kept += line;
+    at = nl + 1;
+  }
+  return kept;
+}
+
+// A one-packet pcap file (a 64-byte frame, IPv4 ethertype).
+void write_pcap(const std::string& path) {
+  std::ofstream f(path, std::ios::binary);
+  const uint32_t hdr[6] = {0xa1b2c3d4, 0x00040002, 0, 0, 65535, 1};
+  f.write(reinterpret_cast<const char*>(hdr), sizeof hdr);
+  const uint32_t rec[4] = {1, 0, 64, 64};
+  f.write(reinterpret_cast<const char*>(rec), sizeof rec);
+  std::string frame(64, '\0');
+  frame[12] = 0x08;
+  f.write(frame.data(), static_cast<std::streamsize>(frame.size()));
+}
+
+TEST(VerifyCache, NetRunAndProgDumpShareTheEntries) {
+  const std::string obj = progs::path("xdp_fw");
+  if (!fs::exists(obj)) GTEST_SKIP() << "corpus object missing: " << obj;
+  CliStore t;
+  ASSERT_TRUE(t.st);
+  const std::string &cli = t.cli, pin = t.root + "/fw", pcap = t.root + "/in.pcap";
+  write_pcap(pcap);
+  ASSERT_EQ(run(cli + " prog load " + obj + " " + pin), "");
+  const std::string dump_cmd = cli + " -d prog dump xlated pinned " + pin;
+  const std::string net_cmd = cli + " -d -j net run pinned " + pin + " pcap " + pcap;
+  const std::string dump1 = run(dump_cmd);
+  EXPECT_NE(dump1.find("verification cache: miss, verifying"), std::string::npos) << dump1;
+  const std::string entry = verify_cache_path(*t.st, 1);
+  ASSERT_TRUE(fs::exists(entry));
+  const std::string dump2 = run(dump_cmd);
+  EXPECT_NE(dump2.find("verification cache: hit, not verifying again"), std::string::npos) << dump2;
+  EXPECT_EQ(without_debug(dump2), without_debug(dump1));
+  EXPECT_NE(without_debug(dump1).find("exit"), std::string::npos) << dump1;
+  const std::string net1 = run(net_cmd);
+  EXPECT_NE(net1.find("verification cache: hit, not verifying again"), std::string::npos) << net1;
+  EXPECT_NE(net1.find("\"packets\":1"), std::string::npos) << net1;
+  // A damaged entry: both verify again, then the rewritten entry is a hit again.
+  flip_byte(entry, fs::file_size(entry) / 2);
+  const std::string net2 = run(net_cmd);
+  EXPECT_NE(net2.find("verification cache: corrupt entry ignored, verifying again"),
+            std::string::npos)
+      << net2;
+  auto verdicts = [](const std::string& s) { return s.substr(s.find("\"verdicts\""), 80); };
+  ASSERT_NE(net2.find("\"verdicts\""), std::string::npos) << net2;
+  EXPECT_EQ(verdicts(net2), verdicts(net1));
+  flip_byte(entry, fs::file_size(entry) / 3);
+  const std::string dump3 = run(dump_cmd);
+  EXPECT_NE(dump3.find("verification cache: corrupt entry ignored, verifying again"),
+            std::string::npos)
+      << dump3;
+  EXPECT_EQ(without_debug(dump3), without_debug(dump1));
+  const std::string net3 = run(net_cmd);
+  EXPECT_NE(net3.find("verification cache: hit"), std::string::npos) << net3;
 }
 #endif
 
