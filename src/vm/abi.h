@@ -76,6 +76,11 @@ namespace detail {
 // The innermost run of this thread (defined in abi.cc). initial-exec: the library is linked
 // statically, and the default model in PIC code costs a __tls_get_addr call per access.
 [[gnu::tls_model("initial-exec")]] extern constinit thread_local RunState* t_run_state;
+// Called once when this thread's outermost run ends, then cleared (maps end their readers'
+// grace-period sections with it; see vm/maps/read_section.h). Null almost always.
+using RunEndFn = void (*)();
+[[gnu::tls_model("initial-exec")]] extern constinit thread_local RunEndFn t_run_end;
+void call_run_end();
 }  // namespace detail
 
 inline RunState* current_run_state() {
@@ -89,7 +94,11 @@ class RunScope {
     s_.prev = detail::t_run_state;
     detail::t_run_state = &s_;
   }
-  ~RunScope() { detail::t_run_state = s_.prev; }
+  ~RunScope() {
+    detail::t_run_state = s_.prev;
+    if (detail::t_run_end != nullptr && s_.prev == nullptr) [[unlikely]]
+      detail::call_run_end();
+  }
   RunScope(const RunScope&) = delete;
   RunScope& operator=(const RunScope&) = delete;
 

@@ -14,26 +14,41 @@
 //    before bit 1), so more specific prefixes come first; a null, invalid or absent key restarts
 //    at the first node.
 //
-// Shared-memory layout of the type area: a TrieHdr, a FIFO ring of free node numbers, then the
-// node slots {child[2], prefixlen, flags, data (rounded to 8), value}. Links are 1-based slot
-// numbers (0 = none). Writers (update/delete/get_next_key) serialise on a lock in the file and
-// make every change visible with single link stores, as the kernel's RCU trie does; they bump a
-// sequence counter around each change (odd while changing). Readers take no lock: they walk
-// and retry when the counter moved. Freed nodes join the tail of the FIFO, so a node is reused
-// only after every other free node — a value pointer a program got from lookup() keeps its
-// contents for a long while after a concurrent replace or delete, as RCU keeps it in the kernel
-// (a delay, not a grace period: a reader descheduled for thousands of updates can see reuse);
-// the syscall-side lookup copies the value inside the validated read and is always consistent.
+// Shared-memory layout of the type area: a TrieHdr, the readers' GraceArea (read_section.h), a
+// FIFO ring of free nodes {node, retire epoch}, then the node slots {child[2], prefixlen, flags,
+// data (rounded to 8), value}. Links are 1-based slot numbers (0 = none). Writers (update/delete/
+// get_next_key) serialise on a lock in the file and make every change visible with single link
+// stores, as the kernel's RCU trie does; they bump a sequence counter around each change (odd
+// while changing). Readers take no lock: they walk and retry when the counter moved.
+// Grace periods, as the kernel's kfree_rcu gives them: a node a writer unlinks joins the tail of
+// the FIFO tagged with a retire epoch, and is reused only when no program that was running then
+// is still running (a program's lookup holds a reader slot until its outermost run ends), so
+// a value pointer a program got keeps its contents until the program ends. When every free node
+// still waits for a reader, a program's update is -ENOMEM (the kernel's allocation failure) and
+// a user-space update waits for the readers (up to kGraceWaitMs, reaping dead processes' slots).
+// The syscall-side lookup copies the value inside the validated read and takes no slot.
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
+#include "vm/abi.h"
 #include "vm/maps/map_types.h"
+#include "vm/maps/read_section.h"
 
 namespace bombus::vm::maps_detail {
 namespace {
 
 constexpr uint32_t kIntermediate = 1;
-constexpr uint32_t kInitMagic = 0x4c504d31;  // "LPM1"
+constexpr uint32_t kInitMagic = 0x4c504d32;  // "LPM2" (LPM1: the layout without grace periods)
+constexpr uint32_t kOldMagic = 0x4c504d31;
+constexpr int kGraceWaitMs = 2000;
+
+struct FreeNode {
+  uint32_t node;
+  uint32_t pad;
+  uint64_t epoch;  // retire epoch (0: never linked, reusable at once)
+};
 
 struct TrieHdr {
   uint32_t root;
@@ -69,13 +84,19 @@ class LpmTrie : public Map {
     data_size_ = spec_.key_size - 4;
     max_bits_ = data_size_ * 8;
     th_ = reinterpret_cast<TrieHdr*>(data());
-    ring_ = reinterpret_cast<uint32_t*>(data() + sizeof(TrieHdr));
+    grace_ = reinterpret_cast<GraceArea*>(data() + sizeof(TrieHdr));
+    ring_ = reinterpret_cast<FreeNode*>(data() + sizeof(TrieHdr) + sizeof(GraceArea));
     nodes_ = data() + nodes_offset(*hdr_);
     data_stride_ = round8(data_size_);
+    if (A(th_->initialized).load(std::memory_order_acquire) == kOldMagic)
+      return make_error(Errc::kInvalid, "map '" + spec_.name +
+                                            "': lpm_trie file from an older bombus (no grace "
+                                            "periods); recreate the map");
     if (A(th_->initialized).load(std::memory_order_acquire) != kInitMagic) {
       shm_lock(&th_->lock);
       if (th_->initialized != kInitMagic) {
-        for (uint32_t i = 0; i < hdr_->n_slots; ++i) ring_[i] = i + 1;
+        for (uint32_t i = 0; i < hdr_->n_slots; ++i) ring_[i] = FreeNode{i + 1, 0, 0};
+        grace_init(*grace_);
         th_->free_head = 0;
         th_->free_tail = 0;
         th_->free_count = hdr_->n_slots;
@@ -87,8 +108,8 @@ class LpmTrie : public Map {
   }
 
   static size_t nodes_offset(const map_layout::Header& h) {
-    size_t ring = sizeof(uint32_t) * static_cast<size_t>(h.n_slots);
-    return (sizeof(TrieHdr) + ring + 63) & ~size_t{63};
+    size_t ring = sizeof(FreeNode) * static_cast<size_t>(h.n_slots);
+    return (sizeof(TrieHdr) + sizeof(GraceArea) + ring + 63) & ~size_t{63};
   }
 
   Node* node(uint32_t i) const {
@@ -181,7 +202,9 @@ class LpmTrie : public Map {
     }
   }
 
+  // In a program run, the node stays until the run ends (read_section.h).
   void* lookup(const void* key) override {
+    read_section_enter(*grace_);
     uint32_t i = find_longest(static_cast<const uint8_t*>(key));
     return i ? nvalue(i) : nullptr;
   }
@@ -190,16 +213,20 @@ class LpmTrie : public Map {
   }
 
   // ---- writers (under th_->lock) ----
+  // The oldest free node, once no reader can still hold it (0 otherwise).
   uint32_t alloc_node() {
     if (th_->free_count == 0) return 0;
-    uint32_t i = ring_[th_->free_head];
+    const FreeNode& f = ring_[th_->free_head];
+    if (f.epoch != 0 && !grace_reclaimable(*grace_, f.epoch)) return 0;
+    uint32_t i = f.node;
     th_->free_head = (th_->free_head + 1) % hdr_->n_slots;
     --th_->free_count;
     return i;
   }
-  void free_node(uint32_t i) {
+  // `linked`: the node was reachable, so readers may hold it (else it is reusable at once).
+  void free_node(uint32_t i, bool linked = true) {
     if (!i) return;
-    ring_[th_->free_tail] = i;
+    ring_[th_->free_tail] = FreeNode{i, 0, linked ? grace_retire(*grace_) : 0};
     th_->free_tail = (th_->free_tail + 1) % hdr_->n_slots;
     ++th_->free_count;
   }
@@ -280,7 +307,7 @@ class LpmTrie : public Map {
       }
     }
     end_change();
-    if (rc) free_node(nn);
+    if (rc) free_node(nn, false);
     free_node(to_free);
     return rc;
   }
@@ -413,9 +440,17 @@ class LpmTrie : public Map {
     return rc;
   }
 
+  // User space may wait for the programs that hold the free nodes (-ENOMEM after kGraceWaitMs).
   long sys_update(const void* key, const void* value, uint64_t flags) override {
     if ((spec_.flags & platform::kFRdonly) || frozen()) return -1;
-    return update(key, value, flags);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kGraceWaitMs);
+    for (;;) {
+      const long rc = update(key, value, flags);
+      if (rc != -12 || current_run_state() != nullptr || std::chrono::steady_clock::now() > until)
+        return rc;
+      grace_reap_dead(*grace_);
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
   }
   long for_each(const std::function<long(const void*, void*)>&) override { return -95; }
 
@@ -425,7 +460,8 @@ class LpmTrie : public Map {
 
  private:
   TrieHdr* th_ = nullptr;
-  uint32_t* ring_ = nullptr;
+  GraceArea* grace_ = nullptr;
+  FreeNode* ring_ = nullptr;
   uint8_t* nodes_ = nullptr;
   uint32_t data_size_ = 0, max_bits_ = 0, data_stride_ = 0;
 };
