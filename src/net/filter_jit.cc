@@ -13,6 +13,10 @@
 // A = 0 / X = 0 / unused context loads are dropped, a load and its byte swap become one movbe
 // (or movzx + rol), LD IND is one lea + compare, and each `return K` stores K, counts it and
 // steps to the next packet in place (no shared epilogue jump).
+//
+// With a flat plan (FilterJitMode::kFlat) each packet first checks its caplen against the flat
+// body's minimum and runs FlatEmitter's branch-free body, else the branchy body. The flat body
+// uses the frame's slots [rsp+544] (a saved register) and [rsp+552, ...) (edge masks).
 #include "net/filter_jit.h"
 
 #include <asmjit/x86.h>
@@ -58,6 +62,12 @@ Error unsupported(size_t at, const isa::Insn& i, const char* why) {
   where.insn = static_cast<int64_t>(at);
   return make_error(Errc::kUnsupported,
                     fmt::format("lean filter JIT: opcode {:#04x}: {}", i.opcode, why), where);
+}
+
+// The 64-bit immediate of the lddw pair starting at `i`.
+uint64_t lddw_value(const isa::Insn* i) {
+  return static_cast<uint32_t>(i[0].imm) |
+         (static_cast<uint64_t>(static_cast<uint32_t>(i[1].imm)) << 32);
 }
 
 // The checks compile() makes, without emitting anything.
@@ -188,9 +198,7 @@ class Emitter {
           break;
       }
       if (i.opcode == 0x18) {
-        const uint64_t v = static_cast<uint32_t>(i.imm) |
-                           (static_cast<uint64_t>(static_cast<uint32_t>(prog_[at + 1].imm)) << 32);
-        a_.mov(reg_[i.dst], Imm(v));
+        a_.mov(reg_[i.dst], Imm(lddw_value(&prog_[at])));
         a_.bind(labels_[++at]);
         continue;
       }
@@ -637,8 +645,7 @@ class FlatEmitter {
           break;
       }
       if (i.opcode == 0x18) {
-        const uint64_t v = static_cast<uint32_t>(i.imm) |
-                           (static_cast<uint64_t>(static_cast<uint32_t>(prog_[at + 1].imm)) << 32);
+        const uint64_t v = lddw_value(&prog_[at]);
         predicated(at, i.dst, false, [&] { a_.mov(e_.reg_[i.dst], Imm(v)); });
         at += 2;
         continue;

@@ -3,9 +3,12 @@
 // compiled into one native function that runs a whole batch of packets per call. There is no
 // RunState, no per-packet entry/exit: the prologue runs once per batch, each packet costs the
 // live part of the filter body plus a few loop instructions (filter_jit_plan.h: dead converter
-// set-up dropped, load + byte swap fused, `return K` stored and counted in place). That is what
-// makes a short tcpdump filter 5x or more faster than libpcap's bpf_filter (the general JIT in
-// src/jit pays its entry per call).
+// set-up dropped, load + byte swap fused, `return K` stored and counted in place, compares of
+// packet bytes against constants made in place). With the packet order a branch predictor can
+// learn, that makes a tcpdump filter 6-14x faster than libpcap's bpf_filter (the general JIT
+// in src/jit pays its entry per call); with unpredictable traffic 2-4x (docs/PERFORMANCE.md).
+// FilterJitMode::kFlat adds a branch-free body for the whole decision DAG (filter_jit_plan.h,
+// FlatPlan), taken per packet when the packet is long enough for its constant-offset loads.
 //
 // Like every JIT here it trusts its input: it is meant for convert_cbpf() output, whose packet
 // loads are bounds-checked by the generated code itself. compile() refuses instructions outside
