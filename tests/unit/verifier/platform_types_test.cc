@@ -8,14 +8,12 @@
 // here too, as it needs an attach type to load.
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
 
 #include "isa/asm.h"
+#include "kernel_probe.h"
 #include "platform/ctx_structs.h"
 #include "platform/helper_protos.h"
 #include "platform/program_types.h"
@@ -34,69 +32,20 @@ constexpr ProgType kCtxTypes[] = {
     ProgType::kCgroupSock,   ProgType::kSkSkb, ProgType::kSchedCls, ProgType::kSchedAct,
     ProgType::kSocketFilter, ProgType::kXdp};
 
-// The kernel wants an attach type for cgroup_sock; the table models sock_create. bombus's xdp
-// table includes egress_ifindex, which the kernel shows only to devmap programs.
-void set_attach_type(union bpf_attr& a, ProgType t) {
-  if (t == ProgType::kCgroupSock) a.expected_attach_type = BPF_CGROUP_INET_SOCK_CREATE;
-  if (t == ProgType::kXdp) a.expected_attach_type = BPF_XDP_DEVMAP;
+// The kernel wants an attach type for cgroup_sock (the table's default view is sock_create).
+// bombus's xdp table includes egress_ifindex, which the kernel shows only to devmap programs.
+platform::AttachType attach_for(ProgType t) {
+  if (t == ProgType::kCgroupSock) return platform::AttachType::kCgroupInetSockCreate;
+  if (t == ProgType::kXdp) return platform::AttachType::kXdpDevmap;
+  return {};
 }
 
-uint8_t size_code(uint32_t size) {
-  return size == 8 ? BPF_DW : size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
-}
-
-// Loads `insns` as a GPL program of type `t`; returns 1 loaded, 0 refused by the verifier
-// (its log in `log`), -1 refused before the verifier ran (no permission, ...).
-int kernel_load(ProgType t, const bpf_insn* insns, uint32_t n, const char** log_out) {
-  static char log[1 << 14];
-  log[0] = 0;
-  union bpf_attr a;
-  std::memset(&a, 0, sizeof a);
-  a.prog_type = static_cast<uint32_t>(t);
-  a.insns = reinterpret_cast<uint64_t>(insns);
-  a.insn_cnt = n;
-  a.license = reinterpret_cast<uint64_t>("GPL");
-  a.log_buf = reinterpret_cast<uint64_t>(log);
-  a.log_size = sizeof log;
-  a.log_level = 1;
-  set_attach_type(a, t);
-  *log_out = log;
-  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
-  if (fd >= 0) {
-    close(fd);
-    return 1;
-  }
-  return log[0] == 0 ? -1 : 0;
-}
-
-// 1 the kernel loads a program that reads (or writes r2 = 0 to) ctx+off, 0 it refuses, -1 it
-// could not be asked.
 int kernel_ctx_access(ProgType t, int16_t off, uint32_t size, bool write) {
-  uint8_t sz = size_code(size);
-  struct bpf_insn access =
-      write ? bpf_insn{static_cast<uint8_t>(BPF_STX | BPF_MEM | sz), 1, 2, off, 0}
-            : bpf_insn{static_cast<uint8_t>(BPF_LDX | BPF_MEM | sz), 0, 1, off, 0};
-  struct bpf_insn insns[] = {
-      {BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0},
-      access,
-      {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
-      {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-  };
-  const char* log = nullptr;
-  return kernel_load(t, insns, 4, &log);
+  return kernel_probe::ctx_access(t, attach_for(t), off, size, write);
 }
 
-// 1 the kernel lets a program of type `t` call helper `id`, 0 it refuses, -1 could not ask.
 int kernel_allows(ProgType t, int id) {
-  struct bpf_insn insns[8] = {};
-  for (uint8_t r = 1; r <= 5; ++r) insns[r - 1] = {BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, 0};
-  insns[5] = {BPF_JMP | BPF_CALL, 0, 0, 0, id};
-  insns[6] = {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0};
-  insns[7] = {BPF_JMP | BPF_EXIT, 0, 0, 0, 0};
-  const char* log = nullptr;
-  int k = kernel_load(t, insns, 8, &log);
-  if (k != 0) return k;
-  return std::strstr(log, "cannot use helper") || std::strstr(log, "unknown func") ? 0 : 1;
+  return kernel_probe::helper_allowed(t, attach_for(t), id);
 }
 
 TEST(PlatformTypes, CtxAccessMatchesTheKernel) {
