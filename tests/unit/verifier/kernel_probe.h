@@ -18,7 +18,7 @@ namespace bombus::verifier::kernel_probe {
 // Loads `insns` as a GPL program: 1 loaded, 0 refused by the verifier (its log in `log_out`),
 // -1 refused before the verifier ran.
 inline int load(platform::ProgType t, platform::AttachType attach, const bpf_insn* insns,
-                uint32_t n, std::string* log_out = nullptr) {
+                uint32_t n, std::string* log_out = nullptr, uint32_t prog_flags = 0) {
   static char log[1 << 14];
   log[0] = 0;
   union bpf_attr a;
@@ -31,6 +31,7 @@ inline int load(platform::ProgType t, platform::AttachType attach, const bpf_ins
   a.log_buf = reinterpret_cast<uint64_t>(log);
   a.log_size = sizeof log;
   a.log_level = 1;
+  a.prog_flags = prog_flags;
   int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
   if (log_out) *log_out = log;
   if (fd >= 0) {
@@ -54,15 +55,16 @@ inline int ctx_access(platform::ProgType t, platform::AttachType attach, int16_t
 }
 
 // Whether the kernel lets the program call helper `id` (a refusal for any other reason than
-// availability counts as allowed).
-inline int helper_allowed(platform::ProgType t, platform::AttachType attach, int id) {
+// availability counts as allowed). `prog_flags`: BPF_F_SLEEPABLE for syscall programs.
+inline int helper_allowed(platform::ProgType t, platform::AttachType attach, int id,
+                          uint32_t prog_flags = 0) {
   bpf_insn insns[8] = {};
   for (uint8_t r = 1; r <= 5; ++r) insns[r - 1] = {BPF_ALU64 | BPF_MOV | BPF_K, r, 0, 0, 0};
   insns[5] = {BPF_JMP | BPF_CALL, 0, 0, 0, id};
   insns[6] = {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 1};
   insns[7] = {BPF_JMP | BPF_EXIT, 0, 0, 0, 0};
   std::string log;
-  int k = load(t, attach, insns, 8, &log);
+  int k = load(t, attach, insns, 8, &log, prog_flags);
   if (k != 0) return k;
   return log.find("cannot use helper") != std::string::npos ||
                  log.find("unknown func") != std::string::npos

@@ -6,16 +6,14 @@
 // socket pointers for sockmap values, sk_storage maps, references through casts).
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "isa/asm.h"
+#include "kernel_probe.h"
 #include "platform/helper_protos.h"
 #include "platform/program_types.h"
 #include "verifier/verifier.h"
@@ -31,31 +29,7 @@ constexpr const char* kTableKernel = "6.18";
 
 // 1 allowed, 0 refused as unavailable, -1 could not ask the kernel.
 int kernel_allows(ProgType t, int id) {
-  struct bpf_insn insns[] = {
-      {BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0}, {BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0},
-      {BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0}, {BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0},
-      {BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 0}, {BPF_JMP | BPF_CALL, 0, 0, 0, id},
-      {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
-  };
-  static char log[1 << 16];
-  log[0] = 0;
-  union bpf_attr a;
-  std::memset(&a, 0, sizeof a);
-  a.prog_type = static_cast<uint32_t>(t);
-  a.insns = reinterpret_cast<uint64_t>(insns);
-  a.insn_cnt = sizeof insns / sizeof insns[0];
-  a.license = reinterpret_cast<uint64_t>("GPL");
-  a.log_buf = reinterpret_cast<uint64_t>(log);
-  a.log_size = sizeof log;
-  a.log_level = 1;
-  if (t == ProgType::kSyscall) a.prog_flags = BPF_F_SLEEPABLE;
-  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
-  if (fd >= 0) {
-    close(fd);
-    return 1;
-  }
-  if (log[0] == 0) return -1;  // refused before the verifier ran (no permission, ...)
-  return std::strstr(log, "cannot use helper") || std::strstr(log, "unknown func") ? 0 : 1;
+  return kernel_probe::helper_allowed(t, {}, id, t == ProgType::kSyscall ? BPF_F_SLEEPABLE : 0);
 }
 
 TEST(PlatformHelpers, AvailabilityMatchesTheKernel) {
