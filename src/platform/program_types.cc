@@ -8,7 +8,6 @@
 #include "platform/ctx_structs.h"
 #include "platform/sock_ctx_tables.h"
 #include "platform/tracing_types.h"
-#include "platform/tracing_types.h"
 
 namespace bombus::platform {
 namespace {
@@ -477,9 +476,6 @@ bool helper_allowed(ProgType t, int32_t id, AttachType attach) {
     case ProgType::kTracing:
       if (tracing_helper_allowed(id)) return true;
       break;
-    case ProgType::kTracing:
-      if (tracing_helper_allowed(id)) return true;
-      break;
     case ProgType::kKprobe:
     case ProgType::kTracepoint:
     case ProgType::kRawTracepoint:
@@ -583,11 +579,6 @@ std::string attach_type_error(ProgType t, AttachType attach) {
 std::optional<RetRange> return_range(ProgType t, AttachType attach) {
   using A = AttachType;
   switch (t) {
-    case ProgType::kTracing: {
-      RetRange r;
-      if (tracing_return_range(attach, r.lo, r.hi)) return r;
-      return std::nullopt;
-    }
     case ProgType::kTracing: {
       RetRange r;
       if (tracing_return_range(attach, r.lo, r.hi)) return r;

@@ -15,12 +15,9 @@
 #include <cstring>
 
 #include "loader/kernel_btf.h"
-#include "loader/kernel_btf.h"
 #include "platform/ctx_structs.h"
 #include "platform/program_types.h"
 #include "runtime/object_impl.h"
-#include "runtime/tracing_event.h"
-#include "vm/probe_mem.h"
 #include "runtime/tracing_event.h"
 #include "vm/probe_mem.h"
 
@@ -275,31 +272,6 @@ Result<TestRunResult> run_tracing(ProgramImpl& p, const TestRun& in) {
   return out;
 }
 
-// The ctx is the target's u64 arguments: from TestRun::event (JSON, pointer arguments become
-// synthetic kernel objects from vmlinux BTF: runtime/tracing_event.h), else from ctx_in's raw
-// u64 values, else all zero.
-Result<TestRunResult> run_tracing(ProgramImpl& p, const TestRun& in) {
-  if (!in.data_in.empty())
-    return err(Errc::kInvalid, p, "tracing programs take no data_in, only an event or ctx_in");
-  if (!in.event.empty() && !in.ctx_in.empty())
-    return err(Errc::kInvalid, p, "give either an event or ctx_in, not both");
-  if (in.ctx_in.size() > 96 || in.ctx_in.size() % 8)
-    return err(Errc::kInvalid, p, "tracing ctx_in must be up to 12 u64 arguments");
-  auto vmlinux = loader::system_vmlinux_btf();
-  if (!vmlinux.ok()) return err(Errc::kUnsupported, p, vmlinux.error().message);
-  auto ev =
-      build_tracing_event(**vmlinux, p.spec->expected_attach_type.value_or(uapi::AttachType{}),
-                          p.spec->attach_target, in.event);
-  if (!ev.ok()) return err(ev.error().code, p, ev.error().message);
-  std::memcpy((*ev)->args.data(), in.ctx_in.data(), in.ctx_in.size());
-  vm::CurrentTaskScope current((*ev)->current);
-  TestRunResult out;
-  vm::MemRegion regions[] = {
-      {reinterpret_cast<uintptr_t>((*ev)->args.data()), sizeof((*ev)->args), false}};
-  BOMBUS_TRY(run_loop(p, (*ev)->args.data(), sizeof((*ev)->args), in, regions, out));
-  return out;
-}
-
 }  // namespace
 
 Result<TestRunResult> run_test(ProgramImpl& p, const TestRun& in) {
@@ -309,8 +281,6 @@ Result<TestRunResult> run_test(ProgramImpl& p, const TestRun& in) {
   switch (p.type) {
     case ProgType::kXdp:
       return run_xdp(p, in);
-    case ProgType::kTracing:  // tp_btf/fentry/fexit/fmod_ret on a synthetic event
-      return run_tracing(p, in);
     case ProgType::kTracing:  // tp_btf/fentry/fexit/fmod_ret on a synthetic event
       return run_tracing(p, in);
     case ProgType::kSchedCls:

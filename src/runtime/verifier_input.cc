@@ -2,16 +2,10 @@
 #include "runtime/verifier_input.h"
 
 #include "loader/kernel_btf.h"
-#include "loader/kernel_btf.h"
 #include "runtime/btf_func_info.h"
 #include "runtime/map_btf_fields.h"
 
 namespace bombus::runtime {
-
-std::shared_ptr<const btf::Btf> system_kernel_btf() {
-  auto b = loader::system_vmlinux_btf();
-  return b.ok() ? *b : nullptr;
-}
 
 std::shared_ptr<const btf::Btf> system_kernel_btf() {
   auto b = loader::system_vmlinux_btf();
@@ -49,8 +43,6 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p) {
   vp.type = p.type;
   vp.expected_attach_type = ps.expected_attach_type.value_or(platform::AttachType{});
   vp.gpl = license_is_gpl_compatible(o.spec.license);
-  vp.attach_target = ps.attach_target;
-  vp.kernel_btf = system_kernel_btf;
   vp.attach_target = ps.attach_target;
   vp.kernel_btf = system_kernel_btf;
   for (const auto& ls : o.spec.maps) vp.maps.push_back(map_info(o, ls));

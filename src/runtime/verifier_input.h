@@ -14,10 +14,6 @@ verifier::Program verifier_input(const ObjectImpl& o, const ProgramImpl& p);
 // verifier::Program::kernel_btf gives BTF-typed loads and tracing programs.
 std::shared_ptr<const btf::Btf> system_kernel_btf();
 
-// The system's vmlinux BTF (parsed once per process), null when unavailable: what
-// verifier::Program::kernel_btf gives BTF-typed loads and tracing programs.
-std::shared_ptr<const btf::Btf> system_kernel_btf();
-
 // The license strings the kernel treats as GPL-compatible (license_is_gpl_compatible()).
 bool license_is_gpl_compatible(std::string_view license);
 

@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "verifier/btf_access.h"
-#include "verifier/btf_access.h"
 #include "verifier/check_sock.h"
 #include "verifier/engine.h"
 
@@ -456,7 +455,6 @@ bool Engine::do_helper_call(const Insn& insn) {
       r0 = Reg::pointer(RegType::kBtfId);
       r0.sock = sock_kind_of_ret(p->ret);
       r0.maybe_null = p->ret != RetType::kPtrToMemOrBtfId && p->ret != RetType::kPtrToBtfIdTrusted;
-      type_helper_btf_ret(id, r0);  // btf_access.cc: the struct r0 points to
       type_helper_btf_ret(id, r0);  // btf_access.cc: the struct r0 points to
       if (r0.maybe_null) r0.id = new_id();
       if (p->flags & platform::kAcquiresRef) {

@@ -6,7 +6,6 @@
 
 #include "platform/program_types.h"
 #include "verifier/btf_access.h"
-#include "verifier/btf_access.h"
 #include "verifier/check_sock.h"
 #include "verifier/engine.h"
 
@@ -227,8 +226,6 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
                     "load ctx fields through the original ctx pointer (r1 at entry)");
       if (prog_.type == platform::ProgType::kTracing)  // args typed by BTF (btf_access.cc)
         return check_tracing_ctx(*this, off, size, write, value_reg);
-      if (prog_.type == platform::ProgType::kTracing)  // args typed by BTF (btf_access.cc)
-        return check_tracing_ctx(*this, off, size, write, value_reg);
       // Storing a pointer's value into a ctx field is a leak the kernel allows privileged
       // programs (allow_ptr_leaks); the field only ever holds the number.
       auto res = platform::check_ctx_access(*pinfo_, off, size, write, prog_.expected_attach_type);
@@ -348,8 +345,6 @@ bool Engine::check_mem_access(int regno, int off, int size, bool write, int valu
                       rn.c_str(), sname, static_cast<int>(at), size),
                   "read the map's properties in user space and pass them in a global or map");
     }
-    case RegType::kBtfId:  // kernel structs walked through BTF (btf_access.cc)
-      return check_btf_access(*this, ptr, regno, off, size, write, value_reg, sign_ext);
     case RegType::kBtfId:  // kernel structs walked through BTF (btf_access.cc)
       return check_btf_access(*this, ptr, regno, off, size, write, value_reg, sign_ext);
     default:

@@ -11,7 +11,6 @@
 
 #include "isa/insn.h"
 #include "verifier/btf_access.h"
-#include "verifier/btf_access.h"
 
 namespace bombus::verifier {
 
@@ -68,7 +67,6 @@ void Engine::run() {
     fail("unsupported program type " + std::to_string(static_cast<uint32_t>(prog_.type)));
     return;
   }
-  if (prog_.type == platform::ProgType::kTracing && !check_tracing_target(*this)) return;
   if (prog_.type == platform::ProgType::kTracing && !check_tracing_target(*this)) return;
   if (std::string e = platform::attach_type_error(prog_.type, prog_.expected_attach_type);
       !e.empty()) {

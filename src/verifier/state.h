@@ -54,8 +54,6 @@ struct Reg {
   int32_t subprog = -1;     // kFunc: target insn
   uint32_t btf_id = 0;      // kBtfId: the pointee's type id in the kernel's BTF (0: see mem_size)
   uint8_t btf_flags = 0;    // kBtfId: kBtfTrusted / kBtfUntrusted (verifier/btf_access.h)
-  uint32_t btf_id = 0;      // kBtfId: the pointee's type id in the kernel's BTF (0: see mem_size)
-  uint8_t btf_flags = 0;    // kBtfId: kBtfTrusted / kBtfUntrusted (verifier/btf_access.h)
 
   bool is_pointer() const { return type != RegType::kNotInit && type != RegType::kScalar; }
   bool is_pkt() const { return type == RegType::kPacket || type == RegType::kPacketMeta; }

@@ -18,10 +18,6 @@ namespace bombus::btf {
 class Btf;
 }
 
-namespace bombus::btf {
-class Btf;
-}
-
 namespace bombus::verifier {
 
 struct MapInfo {
@@ -77,11 +73,6 @@ struct Program {
   // BPF_PROG_TYPE_TRACING the target's name (tp_btf/<tp>: "<tp>", fentry/<func>: "<func>").
   std::function<std::shared_ptr<const btf::Btf>()> kernel_btf;
   std::string attach_target;
-  // BTF-typed pointers and tracing programs (verifier/btf_access.h): the kernel's BTF on demand
-  // (asked only when a load or a tracing context needs it; may return null), and for
-  // BPF_PROG_TYPE_TRACING the target's name (tp_btf/<tp>: "<tp>", fentry/<func>: "<func>").
-  std::function<std::shared_ptr<const btf::Btf>()> kernel_btf;
-  std::string attach_target;
 };
 
 struct Options {
@@ -99,7 +90,6 @@ struct InsnFacts {
   bool reachable = false;
   int8_t branch = -1;        // conditional jumps: 1 always taken, 0 never, -1 both seen
   bool zext_needed = false;  // 32-bit result whose upper half a later reader relies on
-  bool probe_mem = false;    // load through a BTF-typed pointer: must not fault (PROBE_MEM)
   bool probe_mem = false;    // load through a BTF-typed pointer: must not fault (PROBE_MEM)
 };
 

@@ -10,7 +10,6 @@
 
 #include "vm/interp_ops.h"
 #include "vm/probe_mem.h"
-#include "vm/probe_mem.h"
 
 namespace bombus::vm {
 

@@ -389,21 +389,6 @@ uint64_t interp_exec(Machine& m) {
   PROBEOP(PLDXSH, int16_t, int64_t)
   PROBEOP(PLDXSW, int32_t, int64_t)
 #undef PROBEOP
-  // PROBE_MEM loads (vm/probe_mem.h): an address the run may not read gives 0, never a fault.
-#define PROBEOP(name, T, Ext)                                                                   \
-  OP(name) {                                                                                    \
-    const uint64_t a = ADDR(S);                                                                 \
-    D = mem_ok(m, a, sizeof(T), false) ? static_cast<uint64_t>(static_cast<Ext>(ld<T>(a))) : 0; \
-  }                                                                                             \
-  NEXT();
-  PROBEOP(PLDXB, uint8_t, uint64_t)
-  PROBEOP(PLDXH, uint16_t, uint64_t)
-  PROBEOP(PLDXW, uint32_t, uint64_t)
-  PROBEOP(PLDXDW, uint64_t, uint64_t)
-  PROBEOP(PLDXSB, int8_t, int64_t)
-  PROBEOP(PLDXSH, int16_t, int64_t)
-  PROBEOP(PLDXSW, int32_t, int64_t)
-#undef PROBEOP
 #define STOREOP(name, T, value)      \
   OP(name) {                         \
     const uint64_t a = ADDR(D);      \

@@ -27,7 +27,6 @@ namespace bombus::vm::interp_detail {
   X(BSWAP16) X(BSWAP32) X(BSWAP64) X(ZEXT16) X(ZEXT32) X(NOP)                             \
   X(LDXB) X(LDXH) X(LDXW) X(LDXDW) X(LDXSB) X(LDXSH) X(LDXSW)                             \
   X(PLDXB) X(PLDXH) X(PLDXW) X(PLDXDW) X(PLDXSB) X(PLDXSH) X(PLDXSW)                      \
-  X(PLDXB) X(PLDXH) X(PLDXW) X(PLDXDW) X(PLDXSB) X(PLDXSH) X(PLDXSW)                      \
   X(STB) X(STH) X(STW) X(STDW) X(STXB) X(STXH) X(STXW) X(STXDW)                           \
   X(AADD32) X(AOR32) X(AAND32) X(AXOR32) X(AFADD32) X(AFOR32) X(AFAND32) X(AFXOR32)       \
   X(AXCHG32) X(ACMPXCHG32)                                                                \

@@ -13,7 +13,6 @@
 
 #include "btf/btf.h"
 #include "loader/kernel_btf.h"
-#include "loader/kernel_btf.h"
 #include "loader/object.h"
 #include "runtime/btf_func_info.h"
 #include "verifier/verifier.h"
@@ -123,11 +122,6 @@ verifier::Program to_program(const loader::ObjectSpec& obj, const loader::Progra
   prog.type = static_cast<platform::ProgType>(static_cast<uint32_t>(p.type));
   prog.expected_attach_type = p.expected_attach_type.value_or(platform::AttachType{});
   prog.gpl = obj.license.find("GPL") != std::string::npos;
-  prog.attach_target = p.attach_target;
-  prog.kernel_btf = []() -> std::shared_ptr<const btf::Btf> {
-    auto b = loader::system_vmlinux_btf();
-    return b.ok() ? *b : nullptr;
-  };
   prog.attach_target = p.attach_target;
   prog.kernel_btf = []() -> std::shared_ptr<const btf::Btf> {
     auto b = loader::system_vmlinux_btf();

@@ -36,7 +36,6 @@ int prog_help(const Globals& g) {
                "                         [data_out FILE [data_size_out L]] \\\n"
                "                         [ctx_in FILE [ctx_out FILE [ctx_size_out M]]] \\\n"
                "                         [event_in FILE] \\\n"
-               "                         [event_in FILE] \\\n"
                "                         [repeat N] [engine ENGINE]\n"
                "       bombus prog verify OBJ [type TYPE] [log_level N]\n"
                "       bombus prog tracelog\n"
@@ -281,9 +280,6 @@ int prog_run(Args& args, const Globals& g) {
     } else if (args.accept("event_in")) {  // tracing programs: the event as JSON
       w = take("event_in file");
       if (w.ok()) event_in = *w;
-    } else if (args.accept("event_in")) {  // tracing programs: the event as JSON
-      w = take("event_in file");
-      if (w.ok()) event_in = *w;
     } else if (args.accept("ctx_out")) {
       w = take("ctx_out file");
       if (w.ok()) ctx_out = *w;
@@ -327,12 +323,6 @@ int prog_run(Args& args, const Globals& g) {
     if (!d.ok()) return fail(g, d.error());
     event_text.assign(d->begin(), d->end());
   }
-  std::string event_text;
-  if (event_in) {
-    auto d = read_input(*event_in);
-    if (!d.ok()) return fail(g, d.error());
-    event_text.assign(d->begin(), d->end());
-  }
   // The program's cached verdict lets this process skip the verifier (verify_cache_use.h).
   auto loaded = reload_program_cached(*st, *id, engine, g.debug);
   if (!loaded.ok()) return fail(g, loaded.error());
@@ -349,7 +339,6 @@ int prog_run(Args& args, const Globals& g) {
   TestRun in;
   in.data_in = din;
   in.ctx_in = cin;
-  in.event = event_text;
   in.event = event_text;
   in.repeat = static_cast<uint32_t>(repeat);
   in.data_size_out = static_cast<uint32_t>(data_size_out);

@@ -75,7 +75,6 @@ class Compiler {
   // emit_mem.cc
   bool emit_ldx(const isa::Insn& in, bool sign);
   bool emit_probe_ldx(const isa::Insn& in, bool sign);  // emit_probe.cc: PROBE_MEM loads
-  bool emit_probe_ldx(const isa::Insn& in, bool sign);  // emit_probe.cc: PROBE_MEM loads
   bool emit_st(const isa::Insn& in);
   bool emit_stx(const isa::Insn& in);
   bool emit_atomic(size_t pc, const isa::Insn& in);

@@ -9,7 +9,6 @@
 
 #include "jit/x64/compiler.h"
 #include "vm/probe_mem.h"
-#include "vm/probe_mem.h"
 
 namespace bombus::jit {
 

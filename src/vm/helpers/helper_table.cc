@@ -15,7 +15,6 @@ const helper_impl::Table& table() {
     helper_impl::add_callbacks(t);
     helper_impl::add_timers(t);
     helper_impl::add_tracing(t);
-    helper_impl::add_tracing(t);
     return t;
   }();
   return t;
