@@ -17,8 +17,10 @@
 #include "loader/kernel_btf.h"
 #include "platform/ctx_structs.h"
 #include "platform/program_types.h"
+#include "platform/sock_fields.h"
 #include "runtime/object_impl.h"
 #include "runtime/tracing_event.h"
+#include "vm/helpers/helpers_sock.h"
 #include "vm/probe_mem.h"
 
 namespace bombus::runtime {
@@ -137,6 +139,18 @@ Result<TestRunResult> run_xdp(ProgramImpl& p, const TestRun& in) {
   return out;
 }
 
+// The __sk_buff fields the kernel reads from skb->sk (cgroup_skb and sk_skb see them).
+void set_skb_sock_fields(platform::SkbCtx& s, const platform::BpfSock& sk) {
+  namespace off = platform::skb_off;
+  platform::set_skb_u32(s, off::kFamily, sk.family);
+  platform::set_skb_u32(s, off::kRemoteIp4, sk.dst_ip4);
+  platform::set_skb_u32(s, off::kLocalIp4, sk.src_ip4);
+  std::memcpy(s.uapi + off::kRemoteIp6, sk.dst_ip6, 16);
+  std::memcpy(s.uapi + off::kLocalIp6, sk.src_ip6, 16);
+  platform::set_skb_u32(s, off::kRemotePort, sk.dst_port);
+  platform::set_skb_u32(s, off::kLocalPort, sk.src_port);
+}
+
 Result<TestRunResult> run_skb(ProgramImpl& p, const TestRun& in) {
   TestRunResult out;
   // Only tc programs see the L2 header; the others start at the network header.
@@ -189,6 +203,13 @@ Result<TestRunResult> run_skb(ProgramImpl& p, const TestRun& in) {
     pkt_type = 2;
   else
     pkt_type = std::memcmp(eth, zero, 6) == 0 ? 0 : 3;
+  // The kernel's test run reads the IP header for skb->sk's addresses and refuses a frame
+  // that is too short to hold it.
+  if ((proto == 0x0008 && size < kEthHlen + 20) || (proto == 0xdd86 && size < kEthHlen + 40))
+    return err(Errc::kInvalid, p,
+               std::string(proto == 0x0008 ? "an IPv4" : "an IPv6") +
+                   " data_in must hold the whole IP header (" + (proto == 0x0008 ? "34" : "54") +
+                   " bytes with Ethernet), got " + std::to_string(size));
   uint32_t ifindex = platform::skb_u32(s, off::kIfindex);
   if (ifindex > 1)
     return err(Errc::kNotFound, p, "no device with ifindex " + std::to_string(ifindex));
@@ -204,7 +225,14 @@ Result<TestRunResult> run_skb(ProgramImpl& p, const TestRun& in) {
   if (wire && wire < len) return err(Errc::kInvalid, p, "wire_len smaller than the packet");
   if (!wire) platform::set_skb_u32(s, off::kWireLen, len);
   if (!platform::skb_u32(s, off::kGsoSegs)) platform::set_skb_u32(s, off::kGsoSegs, 0);
-  vm::MemRegion regions[] = {{reinterpret_cast<uintptr_t>(buf.data()), buf.size(), true}};
+  // skb->sk: the kernel's test-run socket (family and addresses from the IP header).
+  platform::SynthSock sock;
+  platform::init_test_run_sock(sock, {eth, size});
+  set_skb_sock_fields(s, sock.sk);
+  s.sk = reinterpret_cast<uint64_t>(&sock.sk);
+  vm::SockScope sock_scope(&sock);
+  vm::MemRegion regions[] = {{reinterpret_cast<uintptr_t>(buf.data()), buf.size(), true},
+                             {reinterpret_cast<uintptr_t>(&sock), sizeof sock, false}};
   BOMBUS_TRY(run_loop(p, &s, sizeof s, in, regions, out));
   const uint8_t* start = reinterpret_cast<uint8_t*>(s.data) - (l2 ? 0 : kEthHlen);
   // Non-tc programs get their L2 header back zeroed, as the kernel pushes it with memset.
@@ -265,6 +293,7 @@ Result<TestRunResult> run_tracing(ProgramImpl& p, const TestRun& in) {
   if (!ev.ok()) return err(ev.error().code, p, ev.error().message);
   std::memcpy((*ev)->args.data(), in.ctx_in.data(), in.ctx_in.size());
   vm::CurrentTaskScope current((*ev)->current);
+  vm::ProbeObjectsScope objects((*ev)->objects.ranges());
   TestRunResult out;
   vm::MemRegion regions[] = {
       {reinterpret_cast<uintptr_t>((*ev)->args.data()), sizeof((*ev)->args), false}};

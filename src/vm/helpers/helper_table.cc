@@ -14,6 +14,7 @@ const helper_impl::Table& table() {
     helper_impl::add_net(t);
     helper_impl::add_callbacks(t);
     helper_impl::add_timers(t);
+    helper_impl::add_sock(t);
     helper_impl::add_tracing(t);
     return t;
   }();

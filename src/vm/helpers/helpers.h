@@ -88,6 +88,7 @@ void add_mem(Table& t);
 void add_net(Table& t);
 void add_callbacks(Table& t);
 void add_timers(Table& t);   // timers.cc
+void add_sock(Table& t);     // helpers_sock.cc
 void add_tracing(Table& t);  // helpers_tracing.cc
 HelperEnv* env();
 }  // namespace helper_impl
