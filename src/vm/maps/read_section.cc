@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <vector>
 
 #include "vm/abi.h"
 
@@ -29,15 +28,19 @@ struct Pin {
   GraceArea* area;
   ReaderSlot* slot;
 };
-thread_local std::vector<Pin> t_pins;
-thread_local uint32_t t_start = 0;
+// The sections this thread's current run holds: one per map, and a program uses at most 64 maps
+// (the kernel's MAX_USED_MAPS). Trivial types, so a lookup's check costs no TLS init guard.
+constexpr uint32_t kMaxPins = 64;
+constinit thread_local Pin t_pins[kMaxPins] = {};
+constinit thread_local uint32_t t_npins = 0;
+constinit thread_local uint32_t t_start = 0;
 
 void end_sections() {
-  for (const Pin& p : t_pins) {
-    A(p.slot->pid).store(0, std::memory_order_relaxed);
-    A(p.slot->epoch).store(0, std::memory_order_release);
+  for (uint32_t i = 0; i < t_npins; ++i) {
+    A(t_pins[i].slot->pid).store(0, std::memory_order_relaxed);
+    A(t_pins[i].slot->epoch).store(0, std::memory_order_release);
   }
-  t_pins.clear();
+  t_npins = 0;
 }
 
 // This process's id, cached (getpid is a system call) and renewed in a forked child.
@@ -64,8 +67,9 @@ void grace_init(GraceArea& a) {
 
 bool read_section_enter(GraceArea& a) {
   if (current_run_state() == nullptr) return false;
-  for (const Pin& p : t_pins)
-    if (p.area == &a) return true;
+  for (uint32_t i = 0; i < t_npins; ++i)
+    if (t_pins[i].area == &a) return true;
+  if (t_npins == kMaxPins) return false;  // more maps than a program can use
   if (t_start == 0) t_start = static_cast<uint32_t>(syscall(SYS_gettid)) * 2654435761u | 1;
   for (;;) {
     const uint64_t e = A(a.epoch).load(std::memory_order_seq_cst);
@@ -77,7 +81,7 @@ bool read_section_enter(GraceArea& a) {
         continue;
       A(s.pid).store(my_pid(), std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_seq_cst);  // the slot before the walk
-      t_pins.push_back({&a, &s});
+      t_pins[t_npins++] = Pin{&a, &s};
       detail::t_run_end = &end_sections;
       return true;
     }
