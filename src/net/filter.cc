@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <pcap/pcap.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <mutex>
@@ -123,16 +124,24 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
   stats.cbpf_insns = cbpf.size();
   stats.kernel_accepts = mode == CbpfMode::kSocket;
   EbpfRunner runner;
-  std::unique_ptr<FilterJit> lean;
+  std::unique_ptr<FilterJit> lean, flat;  // with both: probe, then keep the faster in lean
+  double probe_best[2] = {1e300, 1e300};  // the fastest batch of each body, ns/packet
+  int batches = 0;
   if (opts.engine == FilterEngine::kEbpf) {
     BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf, mode));
     stats.ebpf_insns = ebpf.size();
     if (!opts.ebpf_engine && mode == CbpfMode::kSocket && !engine_overridden() &&
         filter_jit_supports(ebpf)) {
       // The default: the whole batch in one call of the lean JIT.
-      BOMBUS_ASSIGN_OR_RETURN(
-          lean,
-          FilterJit::compile(ebpf, opts.flat_jit ? FilterJitMode::kFlat : FilterJitMode::kBranchy));
+      using Body = FilterOptions::JitBody;
+      if (opts.jit_body != Body::kFlat) {
+        BOMBUS_ASSIGN_OR_RETURN(lean, FilterJit::compile(ebpf, FilterJitMode::kBranchy));
+      }
+      if (opts.jit_body != Body::kBranchy) {
+        BOMBUS_ASSIGN_OR_RETURN(flat, FilterJit::compile(ebpf, FilterJitMode::kFlat));
+        if (!flat->flat() && lean) flat.reset();  // no branch-free body: nothing to compare
+        if (!lean) std::swap(lean, flat);
+      }
     } else {
       // Backward jumps can loop: such programs run on the checked interpreter with a budget.
       EbpfEngineFactory factory = opts.ebpf_engine            ? opts.ebpf_engine
@@ -176,7 +185,17 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
       const uint64_t t0 = thread_cpu_ns();
       switch (opts.engine) {
         case FilterEngine::kEbpf:
-          if (lean) {
+          if (flat) {  // probing: alternate batches between the two bodies
+            const int k = batches++ % 2;
+            const uint64_t p0 = thread_cpu_ns();
+            (k ? flat : lean)->run_batch(b.ctxs.data(), sizeof(CbpfSkbCtx), n, out);
+            // The fastest batch: a batch the scheduler interrupted says nothing about the code.
+            probe_best[k] = std::min(probe_best[k], static_cast<double>(thread_cpu_since(p0)) / n);
+            if (batches == kJitProbeBatches) {
+              if (probe_best[1] < probe_best[0]) std::swap(lean, flat);
+              flat.reset();
+            }
+          } else if (lean) {
             lean->run_batch(b.ctxs.data(), sizeof(CbpfSkbCtx), n, out);
           } else {
             for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(runner(&b.ctxs[i]));

@@ -56,11 +56,16 @@ struct FilterOptions {
   // Empty: the lean batch JIT (filter_jit.h) when the program is in its subset and no default
   // engine was installed, else default_ebpf_engine().
   EbpfEngineFactory ebpf_engine;
-  // With the lean batch JIT: also emit its branch-free body (FilterJitMode::kFlat).
-  bool flat_jit = false;
+  // Which body of the lean batch JIT runs: kAuto times the branchy and the branch-free body
+  // (FilterJitMode::kFlat, when the program has one) on alternate batches of the first
+  // kJitProbeBatches and keeps the one with the fastest batch; the others force one body.
+  enum class JitBody { kAuto, kBranchy, kFlat };
+  JitBody jit_body = JitBody::kAuto;
   // Called after each batch of packets: totals so far and the reader's {offset, file size}.
   std::function<void(const FilterStats&, std::pair<uint64_t, uint64_t>)> progress;
 };
+
+inline constexpr int kJitProbeBatches = 16;
 
 struct FilterStats {
   uint64_t packets = 0;

@@ -18,8 +18,10 @@
 
 #include "net/cbpf_to_ebpf.h"
 #include "net/engines.h"
+#include "net/filter.h"
 #include "net/filter_jit_plan.h"
 #include "net/traffic.h"
+#include "test_util.h"
 #include "vm/interp.h"
 
 namespace bombus::net {
@@ -414,6 +416,37 @@ TEST(FilterJit, EachPacketStartsClean) {
   for (size_t n = 0; n < 5; ++n) {
     uint32_t ctx = in[n];
     EXPECT_EQ((*wj)->run(&ctx), static_cast<uint32_t>(interp_run(wide, &ctx, 4))) << n;
+  }
+}
+
+// run_filter with either body forced, or choosing one after timing both (kAuto probes the first
+// kJitProbeBatches batches of 512), counts what libpcap counts.
+TEST(FilterJit, RunFilterGivesTheSameCountsWithEitherBody) {
+  testing::TempDir dir;
+  TrafficOptions o;
+  o.seed = 23;
+  o.count = 512 * (kJitProbeBatches + 2) + 100;
+  o.truncated_percent = 10;
+  const std::string in = dir.file("in.pcap");
+  ASSERT_TRUE(write_traffic(in, o).ok());
+  using Body = FilterOptions::JitBody;
+  for (const char* e :
+       {"tcp", "tcp port 80 or tcp port 443", "vlan and ip6", "ip[2:2] / 4 > 100"}) {
+    FilterOptions f;
+    f.expr = e;
+    f.input = in;
+    f.engine = FilterEngine::kLibpcap;
+    auto want = run_filter(f);
+    ASSERT_TRUE(want.ok()) << want.error().format();
+    EXPECT_EQ(want->packets, o.count);
+    f.engine = FilterEngine::kEbpf;
+    for (Body b : {Body::kAuto, Body::kBranchy, Body::kFlat}) {
+      f.jit_body = b;
+      auto got = run_filter(f);
+      ASSERT_TRUE(got.ok()) << got.error().format();
+      EXPECT_EQ(got->matched, want->matched) << e << ", body " << static_cast<int>(b);
+      EXPECT_EQ(got->packets, want->packets);
+    }
   }
 }
 
