@@ -86,6 +86,7 @@ const SockField* check_sock_access(SockObj o, int64_t off, uint32_t size);
 struct SynthSock {
   BpfSock sk;
   BpfTcpSock tcp;
+  uint64_t cookie = 0;  // bpf_get_socket_cookie's, given on first use
   bool is_tcp() const { return sk.protocol == 6 && sk.type == 1; }  // IPPROTO_TCP, SOCK_STREAM
 };
 

@@ -1,6 +1,7 @@
 // skb->sk at run time, bombus vs the kernel: tests/progs/sock_fields reads the test-run socket's
 // struct bpf_sock fields (word, half and byte loads), bpf_sk_fullsock / bpf_tcp_sock /
-// bpf_get_listener_sock results and the __sk_buff fields taken from the socket into an array map.
+// bpf_get_listener_sock results, bpf_get_socket_uid / cookie and the __sk_buff fields taken from
+// the socket into an array map.
 // The same packets go through BPF_PROG_TEST_RUN and through bombus's interpreter, checked
 // interpreter and JIT; retvals and the map must be equal. IPv4, IPv6, ARP and frames one byte short
 // of their IP header cover the kernel's family/address rules. Skips without bpf().

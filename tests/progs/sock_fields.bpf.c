@@ -49,6 +49,8 @@ int sk_fields(struct __sk_buff* skb) {
   }
   struct bpf_sock* listener = bpf_get_listener_sock(sk);
   put(22, listener != 0);
+  put(23, bpf_get_socket_uid(skb));
+  put(24, bpf_get_socket_cookie(skb) != 0);
   return 0;
 }
 

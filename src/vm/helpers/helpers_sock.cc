@@ -5,6 +5,9 @@
 // TCP_LISTEN.
 #include "vm/helpers/helpers_sock.h"
 
+#include <atomic>
+
+#include "platform/ctx_structs.h"
 #include "vm/helpers/helpers.h"
 
 namespace bombus::vm {
@@ -42,6 +45,41 @@ u64 get_listener_sock(u64 sk, u64, u64, u64, u64) {
   return s && s->sk.state == kTcpListen && s->is_tcp() ? reinterpret_cast<u64>(&s->sk) : 0;
 }
 
+// The test-run socket of an skb program's ctx, or null (other program types, live packets).
+platform::SynthSock* ctx_sock(u64 ctx) {
+  const HelperEnv* e = helper_impl::env();
+  if (!ctx || !e) return nullptr;
+  switch (e->prog_type) {
+    case platform::ProgType::kSchedCls:
+    case platform::ProgType::kSchedAct:
+    case platform::ProgType::kSocketFilter:
+    case platform::ProgType::kCgroupSkb:
+    case platform::ProgType::kLwtIn:
+    case platform::ProgType::kLwtOut:
+    case platform::ProgType::kLwtXmit:
+    case platform::ProgType::kSkSkb:
+      return owner(reinterpret_cast<const platform::SkbCtx*>(ctx)->sk);
+    default:
+      return nullptr;
+  }
+}
+
+// bpf_get_socket_cookie(skb): the socket's cookie, given on first use from a process-wide
+// counter (the kernel's sock_gen_cookie); 0 without a socket.
+u64 get_socket_cookie(u64 ctx, u64, u64, u64, u64) {
+  static std::atomic<uint64_t> next{0};
+  platform::SynthSock* s = ctx_sock(ctx);
+  if (!s) return 0;
+  if (!s->cookie) s->cookie = ++next;
+  return s->cookie;
+}
+
+// bpf_get_socket_uid(skb): a socket with no struct socket behind it (the test-run one) has uid
+// 0 in the kernel; without a socket, overflowuid.
+u64 get_socket_uid(u64 ctx, u64, u64, u64, u64) {
+  return ctx_sock(ctx) ? 0 : 65534;
+}
+
 u64 sk_release(u64, u64, u64, u64, u64) {
   return 0;
 }
@@ -67,6 +105,8 @@ void helper_impl::add_sock(Table& t) {
   t[96] = tcp_sock;
   t[98] = get_listener_sock;
   t[99] = sk_lookup;  // skc_lookup_tcp
+  t[46] = get_socket_cookie;
+  t[47] = get_socket_uid;
 }
 
 }  // namespace bombus::vm
