@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "verifier/engine.h"
+#include "verifier/linked_scalars.h"
 
 namespace bombus::verifier {
 
@@ -64,6 +65,24 @@ uint64_t bswap_n(uint64_t v, int bits) {
 }
 
 }  // namespace
+
+void assign_scalar_id_before_mov(Engine& e, Reg& r) {
+  if (r.type != RegType::kScalar) return;
+  if (r.id & kIdAddConst) r.id = 0, r.off = 0;
+  if (r.id == 0 && !r.var.is_const()) r.id = e.new_id();
+}
+
+void link_add_const(Reg& dst, const Reg& src, bool add64) {
+  const bool keep = add64 && dst.id != 0 && !(dst.id & kIdAddConst) && src.var.is_const() &&
+                    src.var.const_value() <= 0x7fffffffull;
+  if (keep) {
+    dst.id |= kIdAddConst;
+    dst.off = static_cast<int32_t>(src.var.const_value());
+  } else {
+    dst.id = 0;
+    dst.off = 0;
+  }
+}
 
 bool Engine::do_alu(const Insn& insn) {
   const auto kind = isa::op_info(insn.opcode).kind;
@@ -129,13 +148,18 @@ bool Engine::do_alu(const Insn& insn) {
       return true;
     }
     if (is64) {
-      if (s.type == RegType::kScalar && s.id == 0 && !s.var.is_const()) s.id = new_id();
+      assign_scalar_id_before_mov(*this, s);
       reg(insn.dst) = s;
       return true;
     }
     Reg out;
     if (s.type != RegType::kScalar) {
       out = Reg::scalar(Scalar::unknown_bytes(4));
+    } else if (s.var.umax <= 0xffffffffull) {
+      // `w3 = w2` of a value whose upper half is known zero copies it whole: the two stay
+      // linked like a 64-bit move (the kernel's is_src_reg_u32).
+      assign_scalar_id_before_mov(*this, s);
+      out = s;
     } else {
       Scalar v = s.var;
       v.truncate(4);
@@ -167,7 +191,7 @@ bool Engine::do_alu(const Insn& insn) {
 
   if (dst.type == RegType::kScalar && src.type == RegType::kScalar) {
     scalar_alu(dst.var, src.var, op, !is64);
-    dst.id = 0;
+    link_add_const(dst, src, op == AluOp::kAdd && is64);
     return true;
   }
 

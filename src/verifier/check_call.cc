@@ -38,6 +38,13 @@ bool is_sock_map(const MapInfo& m) {
   return m.type == platform::MapType::kSockmap || m.type == platform::MapType::kSockhash;
 }
 
+// Helpers whose integer result is a byte count bounded by their size argument, or -errno:
+// get_stack, probe_read_str, probe_read_user_str, probe_read_kernel_str, get_task_stack.
+bool returns_len_or_errno(int32_t id) {
+  return id == 67 || id == 45 || id == 114 || id == 115 || id == 141;
+}
+constexpr int32_t kMaxErrno = 4095;
+
 }  // namespace
 
 void Engine::clear_pkt_pointers() {
@@ -138,6 +145,9 @@ bool Engine::setup_callback(int target, int kind, const Reg args[5], bool async)
   (void)kind;
   int caller = st_.cur().subprog;
   call_edges_[caller].push_back(f.subprog);
+  // The callback's path counts one more round; the path that goes on past the call starts over.
+  ++cb.frames.back().callback_depth;
+  st_.cur().callback_depth = 0;
   cb.frames.push_back(std::move(f));
   push_branch(std::move(cb), target);
   return true;
@@ -171,6 +181,7 @@ bool Engine::do_helper_call(const Insn& insn) {
   uint32_t release = 0;
   uint32_t cast_ref = 0;  // kPtrCast: the reference arg 1 belongs to
   uint64_t alloc_size = 0;
+  uint64_t msize_max = 0;  // the largest size a kConstSize argument allows
   for (int i = 0; i < 5; ++i) {
     ArgType at = p->args[i];
     if (at == ArgType::kNone) break;
@@ -243,6 +254,7 @@ bool Engine::do_helper_call(const Insn& insn) {
           return fail(
               fmt("R%d unbounded memory access, use 'var &= const' or 'if (var < const)'", rn),
               "bound the size argument before the call");
+        msize_max = v.umax;
         if (mem_reg == -2) {
           if (v.umax != 0) return fail(fmt("R%d type=scalar expected=%s", rn - 1, kMemTypes));
         } else if (mem_reg > 0) {
@@ -366,6 +378,13 @@ bool Engine::do_helper_call(const Insn& insn) {
     Reg args[5];
     bool async = false;
     if (id == kHelperLoop) {
+      // nr_loops (r1) bounds the rounds: at the limit the callback is not entered again
+      // (the kernel marks r1 precise for this, as states with other counts must differ).
+      mark_precise(1);
+      if (st_.cur().callback_depth >= reg(1).var.umax) {
+        st_.cur().callback_depth = 0;
+        func_target = -1;
+      }
       args[0] = Reg::unknown();
       args[0].var = Scalar::unknown_bytes(4);
       args[1] = reg(3);
@@ -383,7 +402,7 @@ bool Engine::do_helper_call(const Insn& insn) {
     } else {
       for (int i = 0; i < 5; ++i) args[i] = Reg::unknown();
     }
-    if (!setup_callback(func_target, id, args, async)) return false;
+    if (func_target >= 0 && !setup_callback(func_target, id, args, async)) return false;
   }
 
   // get_local_storage's flags must be a known zero (the kernel's register_is_null).
@@ -404,6 +423,14 @@ bool Engine::do_helper_call(const Insn& insn) {
   switch (p->ret) {
     case RetType::kInteger:
       r0 = Reg::unknown();
+      if (returns_len_or_errno(id)) {
+        // A length up to the buffer's size or a negative errno (do_refine_retval_range).
+        Scalar& v = r0.var;
+        v.smin = v.s32_min = -kMaxErrno;
+        v.smax = static_cast<int64_t>(msize_max);
+        v.s32_max = static_cast<int32_t>(std::min<uint64_t>(msize_max, INT32_MAX));
+        v.sync();
+      }
       break;
     case RetType::kVoid:
       r0 = Reg{};

@@ -5,6 +5,7 @@
 
 #include "verifier/check_sock.h"
 #include "verifier/engine.h"
+#include "verifier/linked_scalars.h"
 
 namespace bombus::verifier {
 
@@ -63,10 +64,16 @@ void for_each_reg(State& st, F&& f) {
 
 }  // namespace
 
+// The kernel's sync_linked_regs: every scalar sharing `known`'s id takes its bounds, shifted by
+// the difference of their constant distances (linked_scalars.h).
 void Engine::find_equal_scalars(const Reg& known) {
   if (known.type != RegType::kScalar || known.id == 0) return;
   for_each_reg(st_, [&](Reg& r) {
-    if (r.type == RegType::kScalar && r.id == known.id) r.var = known.var;
+    if (&r == &known || r.type != RegType::kScalar || base_id(r.id) != base_id(known.id)) return;
+    r.var = known.var;
+    const int64_t delta = static_cast<int64_t>(add_const(r)) - add_const(known);
+    if (delta != 0)
+      scalar_alu(r.var, Scalar::constant(static_cast<uint64_t>(delta)), AluOp::kAdd, false);
   });
 }
 
@@ -78,14 +85,15 @@ void Engine::record_linked_scalars(int dst, int src) {
     if (regno < 0) continue;
     const Reg& r = st_.reg(regno);
     if (r.type != RegType::kScalar || r.id == 0) continue;
+    const uint32_t id = base_id(r.id);
     for (size_t f = 0; f < st_.frames.size(); ++f) {
       const Frame& fr = st_.frames[f];
       for (int i = 0; i < 11; ++i)
-        if (fr.regs[i].type == RegType::kScalar && fr.regs[i].id == r.id)
+        if (fr.regs[i].type == RegType::kScalar && base_id(fr.regs[i].id) == id)
           items.push_back(LinkedItem{static_cast<int8_t>(f), static_cast<int8_t>(i), 0});
       for (size_t i = 0; i < fr.stack.size() && i < 64; ++i)
         if (fr.stack[i].is_spill() && fr.stack[i].spilled.type == RegType::kScalar &&
-            fr.stack[i].spilled.id == r.id)
+            base_id(fr.stack[i].spilled.id) == id)
           items.push_back(LinkedItem{static_cast<int8_t>(f), -1, static_cast<int8_t>(i)});
     }
   }
@@ -172,8 +180,8 @@ bool Engine::do_jump(const Insn& insn) {
         if (!empty) {
           State saved = std::move(st_);
           st_ = std::move(s);
-          find_equal_scalars(st_.reg(insn.dst));
           if (x) find_equal_scalars(st_.reg(insn.src));
+          find_equal_scalars(st_.reg(insn.dst));
           s = std::move(st_);
           st_ = std::move(saved);
         }
@@ -312,8 +320,10 @@ bool Engine::do_may_goto(const Insn& insn) {
 // A callback that keeps changing a number in its caller's stack (a sum, a counter) would make
 // every re-entry of the helper call a new state. Like the kernel's widening of imprecise scalars
 // between loop iterations, a spilled scalar that differs from the previous iteration's (the
-// nearest checkpoint at the call site on this path) becomes unknown. Widening only loses
-// information, so it cannot accept anything unsafe; the next re-entry then matches.
+// nearest checkpoint at the call site on this path) becomes unknown, unless that checkpoint
+// has it marked precise (its value decided something, e.g. an index after a bpf_loop with a
+// known nr_loops). Widening only loses information, so it cannot accept anything unsafe; the
+// next re-entry then matches.
 void Engine::widen_spilled_scalars(int callsite) {
   const Checkpoint* prev = parent_;
   while (prev && !(prev->insn == callsite && prev->st.frames.size() == st_.frames.size()))
@@ -330,6 +340,7 @@ void Engine::widen_spilled_scalars(int callsite) {
         continue;
       if (os.spilled.var.contains(cs.spilled.var) && cs.spilled.var.contains(os.spilled.var))
         continue;
+      if (i < 64 && f < prev->prec_slots.size() && ((prev->prec_slots[f] >> i) & 1)) continue;
       cs.spilled = Reg::unknown();
     }
   }
@@ -357,9 +368,12 @@ bool Engine::check_return_value() {
 
 bool Engine::do_exit() {
   Frame& fr = st_.cur();
-  if (st_.lock_id != 0)
-    return fail("bpf_spin_unlock is missing",
-                "every path from bpf_spin_lock must reach bpf_spin_unlock before exit or calls");
+  // A subprogram may return holding the lock (its caller then unlocks, kernel 6.14+); the main
+  // program's exit, and an async callback's (it is a program of its own), must not.
+  if (st_.lock_id != 0 && (st_.frames.size() == 1 || fr.async))
+    return fail("BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region",
+                "every path from bpf_spin_lock must reach bpf_spin_unlock before the program "
+                "exits");
   // A bpf-to-bpf function may return without setting r0 (the kernel checks r0 only at the
   // main program's exit and a callback's); the caller then cannot read it.
   if ((st_.frames.size() == 1 || fr.callback) && !check_reg_read(0)) return false;

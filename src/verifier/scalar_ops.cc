@@ -174,8 +174,17 @@ void scalar_alu(Scalar& d, const Scalar& s, AluOp op, bool is32) {
       put(t64, t32);
       if (!is32 && op == AluOp::kRsh) r.umin = d.umin >> hi, r.umax = d.umax >> lo;
       if (is32 && op == AluOp::kRsh) r.u32_min = d.u32_min >> hi, r.u32_max = d.u32_max >> lo;
-      if (!is32 && op == AluOp::kArsh && (d.smin >= 0) == (d.smax >= 0) && lo == hi)
-        r.smin = d.smin >> lo, r.smax = d.smax >> lo;
+      // An arithmetic shift by a constant is monotone in the signed order (the kernel's
+      // scalar_min_max_arsh).
+      if (!is32 && op == AluOp::kArsh && lo == hi) r.smin = d.smin >> lo, r.smax = d.smax >> lo;
+      if (is32 && op == AluOp::kArsh && lo == hi)
+        r.s32_min = d.s32_min >> lo, r.s32_max = d.s32_max >> lo;
+      // `<< 32` (the first half of a sign extension, `<<32 s>>32`): the low half's signed
+      // bounds become the high half's, exactly (the kernel's __scalar64_min_max_lsh).
+      if (!is32 && op == AluOp::kLsh && lo == 32 && hi == 32) {
+        r.smin = static_cast<int64_t>(static_cast<uint64_t>(static_cast<int64_t>(d.s32_min)) << 32);
+        r.smax = static_cast<int64_t>(static_cast<uint64_t>(static_cast<int64_t>(d.s32_max)) << 32);
+      }
       if (!is32 && op == AluOp::kLsh && (hi == 0 || (d.umax >> (64 - hi)) == 0))
         r.umin = d.umin << lo, r.umax = d.umax << hi;
       if (is32 && op == AluOp::kLsh && (hi == 0 || (d.u32_max >> (32 - hi)) == 0))

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "verifier/btf_access.h"
+#include "verifier/linked_scalars.h"
 
 namespace bombus::verifier {
 namespace {
@@ -33,7 +34,13 @@ class IdMap {
 bool reg_subsumes(const Reg& o, const Reg& c, IdMap& ids) {
   if (o.type == RegType::kNotInit) return true;  // never read on any explored continuation
   if (o.type != c.type) return false;
-  if (o.type == RegType::kScalar) return o.var.contains(c.var) && ids.check(o.id, c.id);
+  if (o.type == RegType::kScalar) {
+    // A linked old scalar covers only a scalar linked the same way (the kernel's regsafe): the
+    // same constant distance and a consistent id mapping. Unlinked, it covers linked ones too.
+    if (o.id != 0 && ((o.id & kIdAddConst) != (c.id & kIdAddConst) || add_const(o) != add_const(c)))
+      return false;
+    return o.var.contains(c.var) && ids.check(base_id(o.id), base_id(c.id));
+  }
   if (o.sock != c.sock) return false;
   if (o.maybe_null != c.maybe_null || o.off != c.off || o.map != c.map || o.frameno != c.frameno ||
       o.ringbuf != c.ringbuf || o.rdonly != c.rdonly || o.mem_size != c.mem_size ||
@@ -129,6 +136,8 @@ bool state_subsumes_masked(const State& o, const State& c, const PruneMasks& m) 
     const Frame& of = o.frames[f];
     const Frame& cf = c.frames[f];
     if (of.callsite != cf.callsite || of.callback != cf.callback) return false;
+    // Fewer callback rounds left in `old` than in `cur`: old's continuations do not cover cur's.
+    if (of.callback_depth > cf.callback_depth) return false;
     const uint16_t mask = f < m.precise.size() ? m.precise[f] : 0xffff;
     const uint16_t live = f < m.live.size() ? m.live[f] : 0xffff;
     for (int r = 0; r < 11; ++r) {
@@ -208,7 +217,11 @@ std::string reg_str(const Reg& r) {
       return buf;
     }
     std::string s = "scalar(";
-    if (r.id) s += "id=" + std::to_string(r.id) + (r.var.is_unbounded() ? "" : ",");
+    if (r.id) {
+      s += "id=" + std::to_string(base_id(r.id));
+      if (r.id & kIdAddConst) s += (r.off >= 0 ? "+" : "") + std::to_string(r.off);
+      if (!r.var.is_unbounded()) s += ',';
+    }
     return s + r.var.bounds_str() + ")";
   }
   if (r.type == RegType::kStack && r.var.is_const() && r.var.const_value() == 0) {

@@ -106,6 +106,9 @@ struct Frame {
   bool callback = false;             // a helper-invoked callback (return value is checked)
   bool async = false;                // timer callback: never returns into the caller
   int32_t ret_min = 0, ret_max = 0;  // callback return range
+  // Callback rounds this frame's current helper call has entered on this path (the kernel's
+  // callback_depth): bpf_loop stops re-entering its callback after nr_loops of them.
+  uint32_t callback_depth = 0;
   StackSlot& slot(int i) {
     if (static_cast<int>(stack.size()) <= i) stack.resize(i + 1);
     return stack[i];
