@@ -1,6 +1,7 @@
 // PROBE_MEM cost: a program of 16 dependent-free 4-byte loads from a 1 KiB object, once with
 // plain loads and once with every load marked PROBE_MEM (vm/probe_mem.h), so each load is range
-// checked against vm::MemoryRegistry. Arg 0 = plain, 1 = probe. Run:
+// checked against vm::MemoryRegistry. Arg 0 = plain, 1 = probe (registry lookup), 2 = probe with
+// the object in the run's vm::ProbeObjectsScope (as tracing test runs have it). Run:
 //   build/bench/tracing/bombus-bench-tracing --benchmark_repetitions=5
 //     --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
@@ -43,20 +44,24 @@ struct Object {
 
 void BM_Interp(benchmark::State& state) {
   Object o;
+  const vm::ProbeRange range{reinterpret_cast<uintptr_t>(o.words), sizeof o.words};
+  vm::ProbeObjectsScope scope(std::span(&range, state.range(0) == 2 ? 1 : 0));
   auto ip = vm::Interpreter::create(program(state.range(0) != 0)).value();
   for (auto _ : state) benchmark::DoNotOptimize(ip.run(&o.ctx, sizeof o.ctx).value());
   state.SetItemsProcessed(state.iterations() * kLoads);
 }
-BENCHMARK(BM_Interp)->Arg(0)->Arg(1);
+BENCHMARK(BM_Interp)->Arg(0)->Arg(1)->Arg(2);
 
 void BM_Jit(benchmark::State& state) {
   Object o;
+  const vm::ProbeRange range{reinterpret_cast<uintptr_t>(o.words), sizeof o.words};
+  vm::ProbeObjectsScope scope(std::span(&range, state.range(0) == 2 ? 1 : 0));
   auto insns = program(state.range(0) != 0);
   auto jp = jit::compile(insns, jit::JitOptions{}).value();
   for (auto _ : state) benchmark::DoNotOptimize(jp->call(&o.ctx, sizeof o.ctx));
   state.SetItemsProcessed(state.iterations() * kLoads);
 }
-BENCHMARK(BM_Jit)->Arg(0)->Arg(1);
+BENCHMARK(BM_Jit)->Arg(0)->Arg(1)->Arg(2);
 
 }  // namespace
 

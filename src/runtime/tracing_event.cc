@@ -208,6 +208,7 @@ uint8_t* SyntheticObjects::alloc(size_t size) {
   auto block = std::make_unique<uint8_t[]>(size);  // value-initialised: zeroed
   uint8_t* p = block.get();
   regs_.push_back(vm::MemoryRegistry::global().add(p, size, false));
+  ranges_.push_back({reinterpret_cast<uintptr_t>(p), size});
   blocks_.push_back(std::move(block));
   return p;
 }

@@ -16,6 +16,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "btf/btf.h"
 #include "platform/uapi.h"
 #include "vm/memory_registry.h"
+#include "vm/probe_mem.h"
 
 namespace bombus::runtime {
 
@@ -34,6 +36,8 @@ class SyntheticObjects {
   Result<uint64_t> build(const btf::Btf& b, uint32_t type_id, std::string_view json,
                          const std::string& where);
   size_t count() const { return blocks_.size(); }
+  // Where the objects are, for vm::ProbeObjectsScope.
+  std::span<const vm::ProbeRange> ranges() const { return ranges_; }
 
   // Internal (tracing_event.cc): zeroed registered storage of `size` bytes.
   uint8_t* alloc(size_t size);
@@ -41,6 +45,7 @@ class SyntheticObjects {
  private:
   std::vector<std::unique_ptr<uint8_t[]>> blocks_;
   std::vector<vm::MemoryRegistry::Registration> regs_;
+  std::vector<vm::ProbeRange> ranges_;
 };
 
 struct TracingEvent {

@@ -9,6 +9,7 @@
 #include "base/bytes.h"
 #include "vm/interp_ops.h"
 #include "vm/memory_registry.h"
+#include "vm/probe_mem.h"
 
 namespace bombus::vm {
 
@@ -374,12 +375,13 @@ uint64_t interp_exec(Machine& m) {
   LOADOP(LDXSH, int16_t, int64_t)
   LOADOP(LDXSW, int32_t, int64_t)
 #undef LOADOP
-  // PROBE_MEM loads (vm/probe_mem.h): an address the run may not read gives 0, never a fault.
-#define PROBEOP(name, T, Ext)                                                                   \
-  OP(name) {                                                                                    \
-    const uint64_t a = ADDR(S);                                                                 \
-    D = mem_ok(m, a, sizeof(T), false) ? static_cast<uint64_t>(static_cast<Ext>(ld<T>(a))) : 0; \
-  }                                                                                             \
+  // PROBE_MEM loads (vm/probe_mem.h): an address that is no registered object gives 0, never a
+  // fault (the event's objects first, then vm::MemoryRegistry).
+#define PROBEOP(name, T, Ext)                                                     \
+  OP(name) {                                                                      \
+    D = static_cast<uint64_t>(                                                    \
+        static_cast<Ext>(static_cast<T>(probe_load(ADDR(S), sizeof(T), false)))); \
+  }                                                                               \
   NEXT();
   PROBEOP(PLDXB, uint8_t, uint64_t)
   PROBEOP(PLDXH, uint16_t, uint64_t)

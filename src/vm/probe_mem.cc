@@ -8,8 +8,25 @@
 
 namespace bombus::vm {
 
+namespace {
+thread_local std::span<const ProbeRange> t_objects;
+
+bool readable(uint64_t addr, uint32_t size) {
+  for (const ProbeRange& r : t_objects)
+    if (addr >= r.start && addr - r.start <= r.len && size <= r.len - (addr - r.start)) return true;
+  return MemoryRegistry::global().contains(addr, size, false);
+}
+}  // namespace
+
+ProbeObjectsScope::ProbeObjectsScope(std::span<const ProbeRange> objects) : prev_(t_objects) {
+  t_objects = objects;
+}
+ProbeObjectsScope::~ProbeObjectsScope() {
+  t_objects = prev_;
+}
+
 uint64_t probe_load(uint64_t addr, uint32_t size, bool sign) {
-  if (!MemoryRegistry::global().contains(addr, size, false)) return 0;
+  if (!readable(addr, size)) return 0;
   const void* p = reinterpret_cast<const void*>(addr);
   switch (size) {
     case 1: {
