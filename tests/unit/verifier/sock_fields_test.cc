@@ -7,14 +7,13 @@
 
 #include <gtest/gtest.h>
 #include <linux/bpf.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "isa/asm.h"
+#include "kernel_probe.h"
 #include "verifier/verifier.h"
 
 namespace bombus::verifier {
@@ -53,29 +52,15 @@ std::vector<bpf_insn> sock_prog(SockObj o, int16_t off, uint8_t size_code, bool 
 
 // 1 loaded, 0 refused (`err` gets the log's error line), -1 bpf() unavailable.
 int kernel_load(const std::vector<bpf_insn>& insns, std::string* err) {
-  static char log[1 << 14];
-  log[0] = 0;
-  union bpf_attr a;
-  std::memset(&a, 0, sizeof a);
-  a.prog_type = BPF_PROG_TYPE_SCHED_CLS;
-  a.insns = reinterpret_cast<uint64_t>(insns.data());
-  a.insn_cnt = static_cast<uint32_t>(insns.size());
-  a.license = reinterpret_cast<uint64_t>("GPL");
-  a.log_buf = reinterpret_cast<uint64_t>(log);
-  a.log_size = sizeof log;
-  a.log_level = 1;
-  int fd = static_cast<int>(syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof a));
-  if (fd >= 0) {
-    close(fd);
-    return 1;
-  }
-  if (log[0] == 0) return -1;
+  std::string log;
+  const int k = kernel_probe::load(ProgType::kSchedCls, platform::AttachType{}, insns.data(),
+                                   static_cast<uint32_t>(insns.size()), &log);
+  if (k != 0) return k;
   // The error is the line before "processed N insns".
-  std::string s(log);
-  size_t end = s.find("\nprocessed ");
-  if (end == std::string::npos) end = s.size();
-  size_t start = s.rfind('\n', end - 1);
-  *err = s.substr(start == std::string::npos ? 0 : start + 1, end - start - 1);
+  size_t end = log.find("\nprocessed ");
+  if (end == std::string::npos) end = log.size();
+  const size_t start = log.rfind('\n', end - 1);
+  *err = log.substr(start == std::string::npos ? 0 : start + 1, end - start - 1);
   return 0;
 }
 
