@@ -1,11 +1,11 @@
 // The verification cache: a stored program's verdict, kept beside it in the store
 // (progs/<id>/verified) so that `prog run` of a pinned program does not verify it again in every
 // process. An entry holds a key (what the verdict depends on: the program's tag, a digest of the
-// whole verifier input — instructions, type, maps, license — and the identity of the bombus build
-// whose verifier and engines produced it) and the instructions the verifier accepted, followed
-// by a SHA-256 over all of it. It is trusted only when the checksum holds, the key is the one the
-// caller computes now and the cached instructions are byte for byte the ones about to load; any
-// other entry is ignored (and replaced after the caller verifies again). The engines' own work
+// whole verifier input — instructions, type, attach type, maps, license — and the identity of the
+// bombus build whose verifier and engines produced it) and the instructions the verifier accepted,
+// followed by a SHA-256 over all of it. It is trusted only when the checksum holds, the key is the
+// one the caller computes now and the cached instructions are byte for byte the ones about to load;
+// any other entry is ignored (and replaced after the caller verifies again). The engines' own work
 // (map addresses, callback indexes, ctx rewriting, JIT code) is per process and not cached: it
 // is position-dependent and cheap next to verification.
 #pragma once

@@ -34,6 +34,7 @@ struct CacheUse {
         for (int i = 0; i < 8; ++i) input.push_back(static_cast<uint8_t>(v >> (8 * i)));
       };
       put(static_cast<uint64_t>(vp.type));
+      put(static_cast<uint64_t>(vp.expected_attach_type));  // ctx fields, helpers, r0 range
       put(vp.gpl);
       put(vp.maps.size());
       for (const verifier::MapInfo& m : vp.maps) {
