@@ -88,7 +88,18 @@ Reg sock_ctx_pointer(platform::FieldKind k, uint32_t new_id) {
   return r;
 }
 
-void infer_not_null_on_eq(State& eq, int dst, int src) {
+void xsk_value_to_sock(Reg& r, const MapInfo& m) {
+  if (r.type != RegType::kMapValue || m.type != platform::MapType::kXskmap) return;
+  const uint32_t id = r.id, ref = r.ref_obj_id;
+  const bool null = r.maybe_null;
+  r = Reg::pointer(RegType::kBtfId);
+  r.sock = SockKind::kXdpSock;
+  r.maybe_null = null;
+  r.id = id;
+  r.ref_obj_id = ref;
+}
+
+void infer_not_null_on_eq(State& eq, int dst, int src, const std::vector<MapInfo>& maps) {
   Reg& a = eq.reg(dst);
   Reg& b = eq.reg(src);
   if (!a.is_pointer() || !b.is_pointer() || a.maybe_null == b.maybe_null) return;
@@ -96,7 +107,10 @@ void infer_not_null_on_eq(State& eq, int dst, int src) {
     return r.type == RegType::kBtfId && r.sock == SockKind::kNone;
   };
   if (plain_btf(a) || plain_btf(b)) return;
-  (a.maybe_null ? a : b).maybe_null = false;
+  Reg& n = a.maybe_null ? a : b;
+  n.maybe_null = false;
+  if (n.type == RegType::kMapValue && n.map >= 0 && static_cast<size_t>(n.map) < maps.size())
+    xsk_value_to_sock(n, maps[n.map]);
 }
 
 }  // namespace bombus::verifier

@@ -8,6 +8,7 @@
 #include "platform/helper_protos.h"
 #include "platform/program_types.h"
 #include "verifier/state.h"
+#include "verifier/verifier.h"
 
 namespace bombus::verifier {
 
@@ -29,6 +30,10 @@ Reg sock_ctx_pointer(platform::FieldKind k, uint32_t new_id);
 // `dst == src` compared two pointers and `eq` is the state where they are equal: when exactly
 // one of them may be NULL (and neither is a plain BTF-typed pointer), it is not NULL there (the
 // kernel marks that register alone).
-void infer_not_null_on_eq(State& eq, int dst, int src);
+void infer_not_null_on_eq(State& eq, int dst, int src, const std::vector<MapInfo>& maps);
+
+// A map value found non-NULL: an XSKMAP's is a struct bpf_xdp_sock (PTR_TO_XDP_SOCK, the
+// kernel's mark_ptr_or_null_reg); other maps' values are left alone.
+void xsk_value_to_sock(Reg& r, const MapInfo& m);
 
 }  // namespace bombus::verifier

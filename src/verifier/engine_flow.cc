@@ -115,6 +115,7 @@ void Engine::mark_ptr_or_null(uint32_t id, bool is_null) {
       const MapInfo* m = r.type == RegType::kMapValue ? map_of(r) : nullptr;
       const bool may_lock = m && m->spin_lock_off >= 0;
       if (!r.is_pkt() && r.ref_obj_id == 0 && !may_lock) r.id = 0;
+      if (m) xsk_value_to_sock(r, *m);  // check_sock.cc: an xskmap value is an xdp_sock
     }
   });
   if (is_null) {
@@ -229,7 +230,7 @@ bool Engine::do_jump(const Insn& insn) {
     }
   } else if (!is32 && a.is_pointer() && b.is_pointer()) {
     if (op == Cmp::kEq || op == Cmp::kNe)  // check_sock.cc: one side NULL-checked
-      infer_not_null_on_eq(op == Cmp::kEq ? taken : fall, insn.dst, insn.src);
+      infer_not_null_on_eq(op == Cmp::kEq ? taken : fall, insn.dst, insn.src, prog_.maps);
     // Packet pointer against its end: learn how many bytes are known to be in bounds.
     const Reg* pkt = nullptr;
     Cmp rel = op;  // relation "pkt rel end"
