@@ -1,0 +1,306 @@
+// The AVX2 8-packet classic filter evaluator (filter_simd.h): compile() turns jumps into
+// absolute targets; run_batch() walks the op list once per group of 8 packets with path masks.
+#include "net/filter_simd.h"
+
+#include <immintrin.h>
+
+#include <array>
+#include <bit>
+#include <cstring>
+
+#include "net/cbpf_to_ebpf.h"
+#include "net/filter.h"
+
+namespace bombus::net {
+namespace {
+using namespace cbpf;  // NOLINT: the opcode field constants
+
+constexpr size_t kLanes = 8;
+#define BOMBUS_AVX2 __attribute__((target("avx2,bmi2")))
+
+// One vector of 8 lanes; a struct so std::vector keeps it 32-byte aligned.
+struct alignas(32) Lanes {
+  __m256i v;
+};
+
+struct Group {
+  std::array<const uint8_t*, kLanes> data{};
+  std::array<uint32_t, kLanes> caplen{}, wire{};
+};
+
+BOMBUS_AVX2 inline __m256i bias(__m256i v) {
+  return _mm256_xor_si256(v, _mm256_set1_epi32(static_cast<int>(0x80000000u)));
+}
+// Unsigned a > b per lane.
+BOMBUS_AVX2 inline __m256i gtu(__m256i a, __m256i b) {
+  return _mm256_cmpgt_epi32(bias(a), bias(b));
+}
+
+// The packet bytes [off, off + size) of each lane in `m`, in network order; lanes outside `m`
+// read nothing. The dword read ends at the field's last byte (off + size >= 4) or starts at it
+// (then the packet has >= 4 bytes), so it never leaves the captured bytes.
+BOMBUS_AVX2 inline __m256i load_field(const Group& g, __m256i plo, __m256i phi, __m256i off,
+                                      int size, __m256i m) {
+  const __m256i end = _mm256_add_epi32(off, _mm256_set1_epi32(size));
+  const __m256i tail = _mm256_cmpgt_epi32(end, _mm256_set1_epi32(3));
+  const __m256i anchor = _mm256_blendv_epi8(off, _mm256_sub_epi32(end, _mm256_set1_epi32(4)), tail);
+  const __m256i shift = _mm256_andnot_si256(tail, _mm256_set1_epi32(8 * (4 - size)));
+  (void)g;
+  const __m256i alo = _mm256_add_epi64(plo, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(anchor)));
+  const __m256i ahi =
+      _mm256_add_epi64(phi, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(anchor, 1)));
+  const __m128i lo = _mm256_mask_i64gather_epi32(
+      _mm_setzero_si128(), static_cast<const int*>(nullptr), alo, _mm256_castsi256_si128(m), 1);
+  const __m128i hi =
+      _mm256_mask_i64gather_epi32(_mm_setzero_si128(), static_cast<const int*>(nullptr), ahi,
+                                  _mm256_extracti128_si256(m, 1), 1);
+  __m256i v = _mm256_set_m128i(hi, lo);
+  const __m256i swap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2,
+                                        1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+  v = _mm256_srlv_epi32(_mm256_shuffle_epi8(v, swap), shift);
+  if (size == 4) return v;
+  return _mm256_and_si256(v, _mm256_set1_epi32(size == 2 ? 0xffff : 0xff));
+}
+
+// Lanes of `m` where [off, off + size) is not inside the captured bytes (u32 arithmetic as
+// libpcap checks it: off > caplen or size > caplen - off).
+BOMBUS_AVX2 inline __m256i out_of_bounds(__m256i off, int size, __m256i caplen, __m256i m) {
+  const __m256i room = _mm256_sub_epi32(caplen, off);
+  const __m256i bad = _mm256_or_si256(gtu(off, caplen), gtu(_mm256_set1_epi32(size), room));
+  return _mm256_and_si256(bad, m);
+}
+
+BOMBUS_AVX2 inline __m256i blend(__m256i old, __m256i v, __m256i m) {
+  return _mm256_blendv_epi8(old, v, m);
+}
+
+// A / K, A % K, A / X, A % X lane by lane (AVX2 has no integer division); lanes whose divisor
+// is zero are reported in *zero.
+BOMBUS_AVX2 inline __m256i divide(__m256i a, __m256i d, bool mod, __m256i m, __m256i* zero) {
+  alignas(32) uint32_t av[kLanes], dv[kLanes], mv[kLanes], zv[kLanes];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(av), a);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(dv), d);
+  _mm256_store_si256(reinterpret_cast<__m256i*>(mv), m);
+  for (size_t i = 0; i < kLanes; ++i) {
+    zv[i] = (mv[i] && dv[i] == 0) ? ~0u : 0u;
+    if (mv[i] && dv[i]) av[i] = mod ? av[i] % dv[i] : av[i] / dv[i];
+  }
+  *zero = _mm256_load_si256(reinterpret_cast<const __m256i*>(zv));
+  return _mm256_load_si256(reinterpret_cast<const __m256i*>(av));
+}
+
+// Lanes `v` continue at instruction t: the next one directly, a later one through pending[t].
+BOMBUS_AVX2 inline void route(Lanes* pending, size_t i, __m256i v, size_t t, __m256i* next) {
+  if (t == i + 1)
+    *next = _mm256_or_si256(*next, v);
+  else
+    pending[t].v = _mm256_or_si256(pending[t].v, v);
+}
+
+BOMBUS_AVX2 __m256i run_group(const std::vector<FilterSimd::Op>& ops, const Group& g,
+                              __m256i active, Lanes* pending) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i caplen = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.caplen.data()));
+  const __m256i wire = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.wire.data()));
+  const __m256i plo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.data.data()));
+  const __m256i phi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.data.data() + 4));
+  __m256i a = zero, x = zero, res = zero, cur = active;
+  __m256i mem[kMemWords];
+  for (__m256i& w : mem) w = zero;
+  const size_t n = ops.size();
+  for (size_t i = 0; i < n; ++i) {
+    cur = _mm256_or_si256(cur, pending[i].v);
+    pending[i].v = zero;
+    if (_mm256_testz_si256(cur, cur)) continue;
+    const FilterSimd::Op& op = ops[i];
+    const uint16_t cls = op.code & 7;
+    const __m256i kv = _mm256_set1_epi32(static_cast<int>(op.k));
+    switch (cls) {
+      case kLd:
+      case kLdx: {
+        const uint16_t mode = op.code & 0xe0;
+        const int size = (op.code & 0x18) == kB ? 1 : (op.code & 0x18) == kH ? 2 : 4;
+        __m256i v = zero;
+        if (mode == kImm) {
+          v = kv;
+        } else if (mode == kLen) {
+          v = wire;
+        } else if (mode == kMem) {
+          v = mem[op.k & (kMemWords - 1)];
+        } else if (mode == kAbs || mode == kInd || mode == kMsh) {
+          const int sz = mode == kMsh ? 1 : size;
+          __m256i off = kv, bad;
+          if (mode == kInd) {
+            off = _mm256_add_epi32(x, kv);
+            // X + k overflowing 32 bits is out of bounds too.
+            bad = _mm256_or_si256(out_of_bounds(kv, 0, caplen, cur),
+                                  _mm256_and_si256(cur, gtu(x, _mm256_sub_epi32(caplen, kv))));
+            bad = _mm256_or_si256(bad, out_of_bounds(off, sz, caplen, cur));
+          } else {
+            bad = out_of_bounds(off, sz, caplen, cur);
+          }
+          cur = _mm256_andnot_si256(bad, cur);
+          if (_mm256_testz_si256(cur, cur)) continue;
+          v = load_field(g, plo, phi, off, sz, cur);
+          if (mode == kMsh) v = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0xf)), 2);
+        }
+        if (cls == kLd)
+          a = blend(a, v, cur);
+        else
+          x = blend(x, v, cur);
+        break;
+      }
+      case kSt:
+        mem[op.k & (kMemWords - 1)] = blend(mem[op.k & (kMemWords - 1)], a, cur);
+        break;
+      case kStx:
+        mem[op.k & (kMemWords - 1)] = blend(mem[op.k & (kMemWords - 1)], x, cur);
+        break;
+      case kAlu: {
+        const __m256i s = (op.code & kX) ? x : kv;
+        __m256i v = a;
+        switch (op.code & 0xf0) {
+          case kAdd:
+            v = _mm256_add_epi32(a, s);
+            break;
+          case kSub:
+            v = _mm256_sub_epi32(a, s);
+            break;
+          case kMul:
+            v = _mm256_mullo_epi32(a, s);
+            break;
+          case kOr:
+            v = _mm256_or_si256(a, s);
+            break;
+          case kAnd:
+            v = _mm256_and_si256(a, s);
+            break;
+          case kXor:
+            v = _mm256_xor_si256(a, s);
+            break;
+          case kLsh:
+            v = _mm256_sllv_epi32(a, s);
+            break;
+          case kRsh:
+            v = _mm256_srlv_epi32(a, s);
+            break;
+          case kNeg:
+            v = _mm256_sub_epi32(zero, a);
+            break;
+          case kDiv:
+          case kMod: {
+            __m256i z;
+            v = divide(a, s, (op.code & 0xf0) == kMod, cur, &z);
+            cur = _mm256_andnot_si256(z, cur);  // division by zero: return 0
+            break;
+          }
+        }
+        a = blend(a, v, cur);
+        break;
+      }
+      case kJmp: {
+        const uint16_t jop = op.code & 0xf0;
+        __m256i next = zero;
+        if (jop == kJa) {
+          route(pending, i, cur, op.jt, &next);
+        } else {
+          const __m256i s = (op.code & kX) ? x : kv;
+          __m256i c;
+          if (jop == kJeq)
+            c = _mm256_cmpeq_epi32(a, s);
+          else if (jop == kJgt)
+            c = gtu(a, s);
+          else if (jop == kJge)
+            c = _mm256_xor_si256(gtu(s, a), _mm256_set1_epi32(-1));
+          else
+            c = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(a, s), zero),
+                                 _mm256_set1_epi32(-1));
+          route(pending, i, _mm256_and_si256(cur, c), op.jt, &next);
+          route(pending, i, _mm256_andnot_si256(c, cur), op.jf, &next);
+        }
+        cur = next;
+        break;
+      }
+      case kRet:
+        res = blend(res, (op.code & 0x18) == kA ? a : kv, cur);
+        cur = zero;
+        break;
+      case kMisc:
+        if ((op.code & 0xf8) == kTxa)
+          a = blend(a, x, cur);
+        else
+          x = blend(x, a, cur);
+        break;
+    }
+  }
+  return res;
+}
+
+BOMBUS_AVX2 uint64_t run_avx2(const std::vector<FilterSimd::Op>& ops,
+                              std::span<const CbpfInsn> prog, const uint8_t* first, size_t stride,
+                              size_t n, uint32_t* out) {
+  std::vector<Lanes> pending(ops.size() + 1, Lanes{_mm256_setzero_si256()});
+  uint64_t matched = 0;
+  for (size_t base = 0; base < n; base += kLanes) {
+    const size_t lanes = std::min(kLanes, n - base);
+    Group g;
+    alignas(32) int32_t act[kLanes] = {};
+    for (size_t l = 0; l < lanes; ++l) {
+      const auto* c = reinterpret_cast<const CbpfSkbCtx*>(first + (base + l) * stride);
+      if (c->caplen < 4) {  // too short for a dword read: libpcap's interpreter
+        out[base + l] = libpcap_bpf_filter(prog, {c->data, c->caplen}, c->wire_len);
+        continue;
+      }
+      g.data[l] = c->data;
+      g.caplen[l] = c->caplen;
+      g.wire[l] = c->wire_len;
+      act[l] = -1;
+    }
+    const __m256i active = _mm256_load_si256(reinterpret_cast<const __m256i*>(act));
+    const __m256i res = run_group(ops, g, active, pending.data());
+    alignas(32) uint32_t r[kLanes];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(r), res);
+    for (size_t l = 0; l < lanes; ++l)
+      if (act[l]) out[base + l] = r[l];
+    for (size_t l = 0; l < lanes; ++l) matched += out[base + l] != 0;
+  }
+  return matched;
+}
+
+}  // namespace
+
+bool FilterSimd::cpu_supported() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2");
+}
+
+Result<std::unique_ptr<FilterSimd>> FilterSimd::compile(std::span<const CbpfInsn> prog) {
+  if (!cpu_supported()) return make_error(Errc::kUnsupported, "filter_simd: the CPU has no AVX2");
+  if (prog.empty()) return make_error(Errc::kUnsupported, "filter_simd: empty program");
+  std::unique_ptr<FilterSimd> f(new FilterSimd());
+  f->prog_.assign(prog.begin(), prog.end());
+  const size_t n = prog.size();
+  for (size_t i = 0; i < n; ++i) {
+    const CbpfInsn& c = prog[i];
+    Op op{c.code, 0, 0, c.k};
+    if ((c.code & 7) == kJmp) {
+      const uint64_t t = (c.code & 0xf0) == kJa ? i + 1 + uint64_t{c.k} : i + 1 + c.jt;
+      const uint64_t e = (c.code & 0xf0) == kJa ? t : i + 1 + c.jf;
+      if (t >= n || e >= n)
+        return make_error(Errc::kUnsupported, "filter_simd: the jump leaves the program",
+                          Location{.insn = static_cast<int64_t>(i)});
+      op.jt = static_cast<uint16_t>(t);
+      op.jf = static_cast<uint16_t>(e);
+    }
+    f->ops_.push_back(op);
+  }
+  if ((prog.back().code & 7) != kRet)
+    return make_error(Errc::kUnsupported, "filter_simd: the program does not end with a return",
+                      Location{.insn = static_cast<int64_t>(n - 1)});
+  return Result<std::unique_ptr<FilterSimd>>(std::move(f));
+}
+
+uint64_t FilterSimd::run_batch(const void* first, size_t stride, size_t n, uint32_t* out) const {
+  return run_avx2(ops_, prog_, static_cast<const uint8_t*>(first), stride, n, out);
+}
+
+}  // namespace bombus::net
