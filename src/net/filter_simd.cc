@@ -23,9 +23,16 @@ struct alignas(32) Lanes {
   __m256i v;
 };
 
+// Masked 64-bit-address gathers (vpgatherqd) or eight scalar loads per packet load.
+constexpr bool kGather = false;
+// Inactive lanes point at 4 zero bytes, so a clamped scalar load stays inside memory.
+const uint8_t kZeros[4] = {};
+
 struct Group {
-  std::array<const uint8_t*, kLanes> data{};
-  std::array<uint32_t, kLanes> caplen{}, wire{};
+  std::array<const uint8_t*, kLanes> data;
+  __m256i caplen, wire;
+  __m256i last;      // caplen - 4: the highest dword anchor inside each packet
+  __m256i plo, phi;  // the data pointers (gathers only)
 };
 
 BOMBUS_AVX2 inline __m256i bias(__m256i v) {
@@ -45,16 +52,30 @@ BOMBUS_AVX2 inline __m256i load_field(const Group& g, __m256i plo, __m256i phi, 
   const __m256i tail = _mm256_cmpgt_epi32(end, _mm256_set1_epi32(3));
   const __m256i anchor = _mm256_blendv_epi8(off, _mm256_sub_epi32(end, _mm256_set1_epi32(4)), tail);
   const __m256i shift = _mm256_andnot_si256(tail, _mm256_set1_epi32(8 * (4 - size)));
-  (void)g;
-  const __m256i alo = _mm256_add_epi64(plo, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(anchor)));
-  const __m256i ahi =
-      _mm256_add_epi64(phi, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(anchor, 1)));
-  const __m128i lo = _mm256_mask_i64gather_epi32(
-      _mm_setzero_si128(), static_cast<const int*>(nullptr), alo, _mm256_castsi256_si128(m), 1);
-  const __m128i hi =
-      _mm256_mask_i64gather_epi32(_mm_setzero_si128(), static_cast<const int*>(nullptr), ahi,
-                                  _mm256_extracti128_si256(m, 1), 1);
-  __m256i v = _mm256_set_m128i(hi, lo);
+  __m256i v;
+  if (kGather) {
+    const __m256i alo =
+        _mm256_add_epi64(plo, _mm256_cvtepu32_epi64(_mm256_castsi256_si128(anchor)));
+    const __m256i ahi =
+        _mm256_add_epi64(phi, _mm256_cvtepu32_epi64(_mm256_extracti128_si256(anchor, 1)));
+    const __m128i lo = _mm256_mask_i64gather_epi32(
+        _mm_setzero_si128(), static_cast<const int*>(nullptr), alo, _mm256_castsi256_si128(m), 1);
+    const __m128i hi =
+        _mm256_mask_i64gather_epi32(_mm_setzero_si128(), static_cast<const int*>(nullptr), ahi,
+                                    _mm256_extracti128_si256(m, 1), 1);
+    v = _mm256_set_m128i(hi, lo);
+  } else {
+    // Eight scalar loads; the anchor is clamped into the packet (every lane has >= 4 bytes),
+    // so lanes outside `m` read harmless bytes that the caller's blend discards.
+    alignas(32) uint32_t an[kLanes];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(an), _mm256_min_epu32(anchor, g.last));
+    auto at = [&](size_t l) {
+      uint32_t w;
+      std::memcpy(&w, g.data[l] + an[l], 4);
+      return static_cast<int>(w);
+    };
+    v = _mm256_setr_epi32(at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7));
+  }
   const __m256i swap = _mm256_setr_epi8(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12, 3, 2,
                                         1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
   v = _mm256_srlv_epi32(_mm256_shuffle_epi8(v, swap), shift);
@@ -98,15 +119,10 @@ BOMBUS_AVX2 inline void route(Lanes* pending, size_t i, __m256i v, size_t t, __m
 }
 
 BOMBUS_AVX2 __m256i run_group(const std::vector<FilterSimd::Op>& ops, const Group& g,
-                              __m256i active, Lanes* pending) {
+                              __m256i active, Lanes* pending, __m256i* mem) {
   const __m256i zero = _mm256_setzero_si256();
-  const __m256i caplen = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.caplen.data()));
-  const __m256i wire = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.wire.data()));
-  const __m256i plo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.data.data()));
-  const __m256i phi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.data.data() + 4));
+  const __m256i caplen = g.caplen, wire = g.wire, plo = g.plo, phi = g.phi;
   __m256i a = zero, x = zero, res = zero, cur = active;
-  __m256i mem[kMemWords];
-  for (__m256i& w : mem) w = zero;
   const size_t n = ops.size();
   for (size_t i = 0; i < n; ++i) {
     cur = _mm256_or_si256(cur, pending[i].v);
@@ -240,29 +256,60 @@ BOMBUS_AVX2 uint64_t run_avx2(const std::vector<FilterSimd::Op>& ops,
                               std::span<const CbpfInsn> prog, const uint8_t* first, size_t stride,
                               size_t n, uint32_t* out) {
   std::vector<Lanes> pending(ops.size() + 1, Lanes{_mm256_setzero_si256()});
+  // M[] starts at zero once per call; a program reads a word only after storing it on the
+  // same path (the checkers' rule), so values left by an earlier group are never seen.
+  std::array<Lanes, kMemWords> mem;
+  for (Lanes& w : mem) w.v = _mm256_setzero_si256();
+  static const CbpfSkbCtx kIdle{kZeros, 4, 0, {}};  // lanes past the end, and tiny packets
   uint64_t matched = 0;
   for (size_t base = 0; base < n; base += kLanes) {
     const size_t lanes = std::min(kLanes, n - base);
-    Group g;
-    alignas(32) int32_t act[kLanes] = {};
-    for (size_t l = 0; l < lanes; ++l) {
-      const auto* c = reinterpret_cast<const CbpfSkbCtx*>(first + (base + l) * stride);
-      if (c->caplen < 4) {  // too short for a dword read: libpcap's interpreter
-        out[base + l] = libpcap_bpf_filter(prog, {c->data, c->caplen}, c->wire_len);
+    std::array<const CbpfSkbCtx*, kLanes> c;
+    uint32_t act = 0;
+    for (size_t l = 0; l < kLanes; ++l) {
+      c[l] = &kIdle;
+      if (l >= lanes) continue;
+      const auto* x = reinterpret_cast<const CbpfSkbCtx*>(first + (base + l) * stride);
+      if (x->caplen < 4) [[unlikely]] {  // too short for a dword read: libpcap's interpreter
+        out[base + l] = libpcap_bpf_filter(prog, {x->data, x->caplen}, x->wire_len);
+        matched += out[base + l] != 0;
         continue;
       }
-      g.data[l] = c->data;
-      g.caplen[l] = c->caplen;
-      g.wire[l] = c->wire_len;
-      act[l] = -1;
+      c[l] = x;
+      act |= 1u << l;
     }
-    const __m256i active = _mm256_load_si256(reinterpret_cast<const __m256i*>(act));
-    const __m256i res = run_group(ops, g, active, pending.data());
+    Group g;
+    for (size_t l = 0; l < kLanes; ++l) g.data[l] = c[l]->data;
+    g.caplen = _mm256_setr_epi32(static_cast<int>(c[0]->caplen), static_cast<int>(c[1]->caplen),
+                                 static_cast<int>(c[2]->caplen), static_cast<int>(c[3]->caplen),
+                                 static_cast<int>(c[4]->caplen), static_cast<int>(c[5]->caplen),
+                                 static_cast<int>(c[6]->caplen), static_cast<int>(c[7]->caplen));
+    g.wire = _mm256_setr_epi32(static_cast<int>(c[0]->wire_len), static_cast<int>(c[1]->wire_len),
+                               static_cast<int>(c[2]->wire_len), static_cast<int>(c[3]->wire_len),
+                               static_cast<int>(c[4]->wire_len), static_cast<int>(c[5]->wire_len),
+                               static_cast<int>(c[6]->wire_len), static_cast<int>(c[7]->wire_len));
+    g.last = _mm256_sub_epi32(g.caplen, _mm256_set1_epi32(4));
+    if (kGather) {
+      auto ptr = [&](size_t l) {
+        return static_cast<int64_t>(reinterpret_cast<uintptr_t>(c[l]->data));
+      };
+      g.plo = _mm256_setr_epi64x(ptr(0), ptr(1), ptr(2), ptr(3));
+      g.phi = _mm256_setr_epi64x(ptr(4), ptr(5), ptr(6), ptr(7));
+    } else {
+      g.plo = g.phi = _mm256_setzero_si256();
+    }
+    const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const __m256i active =
+        _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<int>(act)), bits), bits);
+    const __m256i res = run_group(ops, g, active, pending.data(), &mem[0].v);
+    const uint32_t nonzero = ~static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(
+                                 _mm256_cmpeq_epi32(res, _mm256_setzero_si256())))) &
+                             act;
+    matched += std::popcount(nonzero);
     alignas(32) uint32_t r[kLanes];
     _mm256_store_si256(reinterpret_cast<__m256i*>(r), res);
     for (size_t l = 0; l < lanes; ++l)
-      if (act[l]) out[base + l] = r[l];
-    for (size_t l = 0; l < lanes; ++l) matched += out[base + l] != 0;
+      if (act >> l & 1) out[base + l] = r[l];
   }
   return matched;
 }
