@@ -25,6 +25,8 @@ struct alignas(32) Lanes {
 
 // Masked 64-bit-address gathers (vpgatherqd) or eight scalar loads per packet load.
 constexpr bool kGather = false;
+// Skip instructions no lane reaches (a data-dependent branch per instruction) or run them all.
+constexpr bool kSkipUnreached = false;
 // Inactive lanes point at 4 zero bytes, so a clamped scalar load stays inside memory.
 const uint8_t kZeros[4] = {};
 
@@ -118,198 +120,236 @@ BOMBUS_AVX2 inline void route(Lanes* pending, size_t i, __m256i v, size_t t, __m
     pending[t].v = _mm256_or_si256(pending[t].v, v);
 }
 
-BOMBUS_AVX2 __m256i run_group(const std::vector<FilterSimd::Op>& ops, const Group& g,
-                              __m256i active, Lanes* pending, __m256i* mem) {
+struct State {
+  __m256i a, x, cur, res;
+};
+
+// One instruction for one group of 8 packets.
+BOMBUS_AVX2 __attribute__((always_inline)) inline void step(const FilterSimd::Op& op, size_t i,
+                                                            State& st, const Group& g,
+                                                            Lanes* pending, __m256i* mem) {
   const __m256i zero = _mm256_setzero_si256();
   const __m256i caplen = g.caplen, wire = g.wire, plo = g.plo, phi = g.phi;
-  __m256i a = zero, x = zero, res = zero, cur = active;
-  const size_t n = ops.size();
-  for (size_t i = 0; i < n; ++i) {
-    cur = _mm256_or_si256(cur, pending[i].v);
-    pending[i].v = zero;
-    if (_mm256_testz_si256(cur, cur)) continue;
-    const FilterSimd::Op& op = ops[i];
-    const uint16_t cls = op.code & 7;
-    const __m256i kv = _mm256_set1_epi32(static_cast<int>(op.k));
-    switch (cls) {
-      case kLd:
-      case kLdx: {
-        const uint16_t mode = op.code & 0xe0;
-        const int size = (op.code & 0x18) == kB ? 1 : (op.code & 0x18) == kH ? 2 : 4;
-        __m256i v = zero;
-        if (mode == kImm) {
-          v = kv;
-        } else if (mode == kLen) {
-          v = wire;
-        } else if (mode == kMem) {
-          v = mem[op.k & (kMemWords - 1)];
-        } else if (mode == kAbs || mode == kInd || mode == kMsh) {
-          const int sz = mode == kMsh ? 1 : size;
-          __m256i off = kv, bad;
-          if (mode == kInd) {
-            off = _mm256_add_epi32(x, kv);
-            // X + k overflowing 32 bits is out of bounds too.
-            bad = _mm256_or_si256(out_of_bounds(kv, 0, caplen, cur),
-                                  _mm256_and_si256(cur, gtu(x, _mm256_sub_epi32(caplen, kv))));
-            bad = _mm256_or_si256(bad, out_of_bounds(off, sz, caplen, cur));
-          } else {
-            bad = out_of_bounds(off, sz, caplen, cur);
-          }
-          cur = _mm256_andnot_si256(bad, cur);
-          if (_mm256_testz_si256(cur, cur)) continue;
-          v = load_field(g, plo, phi, off, sz, cur);
-          if (mode == kMsh) v = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0xf)), 2);
-        }
-        if (cls == kLd)
-          a = blend(a, v, cur);
-        else
-          x = blend(x, v, cur);
-        break;
-      }
-      case kSt:
-        mem[op.k & (kMemWords - 1)] = blend(mem[op.k & (kMemWords - 1)], a, cur);
-        break;
-      case kStx:
-        mem[op.k & (kMemWords - 1)] = blend(mem[op.k & (kMemWords - 1)], x, cur);
-        break;
-      case kAlu: {
-        const __m256i s = (op.code & kX) ? x : kv;
-        __m256i v = a;
-        switch (op.code & 0xf0) {
-          case kAdd:
-            v = _mm256_add_epi32(a, s);
-            break;
-          case kSub:
-            v = _mm256_sub_epi32(a, s);
-            break;
-          case kMul:
-            v = _mm256_mullo_epi32(a, s);
-            break;
-          case kOr:
-            v = _mm256_or_si256(a, s);
-            break;
-          case kAnd:
-            v = _mm256_and_si256(a, s);
-            break;
-          case kXor:
-            v = _mm256_xor_si256(a, s);
-            break;
-          case kLsh:
-            v = _mm256_sllv_epi32(a, s);
-            break;
-          case kRsh:
-            v = _mm256_srlv_epi32(a, s);
-            break;
-          case kNeg:
-            v = _mm256_sub_epi32(zero, a);
-            break;
-          case kDiv:
-          case kMod: {
-            __m256i z;
-            v = divide(a, s, (op.code & 0xf0) == kMod, cur, &z);
-            cur = _mm256_andnot_si256(z, cur);  // division by zero: return 0
-            break;
-          }
-        }
-        a = blend(a, v, cur);
-        break;
-      }
-      case kJmp: {
-        const uint16_t jop = op.code & 0xf0;
-        __m256i next = zero;
-        if (jop == kJa) {
-          route(pending, i, cur, op.jt, &next);
+  __m256i& a = st.a;
+  __m256i& x = st.x;
+  __m256i& cur = st.cur;
+  __m256i& res = st.res;
+  const uint16_t cls = op.code & 7;
+  const __m256i kv = _mm256_set1_epi32(static_cast<int>(op.k));
+  switch (cls) {
+    case kLd:
+    case kLdx: {
+      const uint16_t mode = op.code & 0xe0;
+      const int size = (op.code & 0x18) == kB ? 1 : (op.code & 0x18) == kH ? 2 : 4;
+      __m256i v = zero;
+      if (mode == kImm) {
+        v = kv;
+      } else if (mode == kLen) {
+        v = wire;
+      } else if (mode == kMem) {
+        v = mem[op.k & (kMemWords - 1)];
+      } else if (mode == kAbs || mode == kInd || mode == kMsh) {
+        const int sz = mode == kMsh ? 1 : size;
+        __m256i off = kv, bad;
+        if (mode == kInd) {
+          off = _mm256_add_epi32(x, kv);
+          // X + k overflowing 32 bits is out of bounds too.
+          bad = _mm256_or_si256(out_of_bounds(kv, 0, caplen, cur),
+                                _mm256_and_si256(cur, gtu(x, _mm256_sub_epi32(caplen, kv))));
+          bad = _mm256_or_si256(bad, out_of_bounds(off, sz, caplen, cur));
         } else {
-          const __m256i s = (op.code & kX) ? x : kv;
-          __m256i c;
-          if (jop == kJeq)
-            c = _mm256_cmpeq_epi32(a, s);
-          else if (jop == kJgt)
-            c = gtu(a, s);
-          else if (jop == kJge)
-            c = _mm256_xor_si256(gtu(s, a), _mm256_set1_epi32(-1));
-          else
-            c = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(a, s), zero),
-                                 _mm256_set1_epi32(-1));
-          route(pending, i, _mm256_and_si256(cur, c), op.jt, &next);
-          route(pending, i, _mm256_andnot_si256(c, cur), op.jf, &next);
+          bad = out_of_bounds(off, sz, caplen, cur);
         }
-        cur = next;
-        break;
+        cur = _mm256_andnot_si256(bad, cur);
+        if (kSkipUnreached && _mm256_testz_si256(cur, cur)) return;
+        v = load_field(g, plo, phi, off, sz, cur);
+        if (mode == kMsh) v = _mm256_slli_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0xf)), 2);
       }
-      case kRet:
-        res = blend(res, (op.code & 0x18) == kA ? a : kv, cur);
-        cur = zero;
-        break;
-      case kMisc:
-        if ((op.code & 0xf8) == kTxa)
-          a = blend(a, x, cur);
+      if (cls == kLd)
+        a = blend(a, v, cur);
+      else
+        x = blend(x, v, cur);
+      break;
+    }
+    case kSt:
+      mem[op.k & (kMemWords - 1)] = blend(mem[op.k & (kMemWords - 1)], a, cur);
+      break;
+    case kStx:
+      mem[op.k & (kMemWords - 1)] = blend(mem[op.k & (kMemWords - 1)], x, cur);
+      break;
+    case kAlu: {
+      const __m256i s = (op.code & kX) ? x : kv;
+      __m256i v = a;
+      switch (op.code & 0xf0) {
+        case kAdd:
+          v = _mm256_add_epi32(a, s);
+          break;
+        case kSub:
+          v = _mm256_sub_epi32(a, s);
+          break;
+        case kMul:
+          v = _mm256_mullo_epi32(a, s);
+          break;
+        case kOr:
+          v = _mm256_or_si256(a, s);
+          break;
+        case kAnd:
+          v = _mm256_and_si256(a, s);
+          break;
+        case kXor:
+          v = _mm256_xor_si256(a, s);
+          break;
+        case kLsh:
+          v = _mm256_sllv_epi32(a, s);
+          break;
+        case kRsh:
+          v = _mm256_srlv_epi32(a, s);
+          break;
+        case kNeg:
+          v = _mm256_sub_epi32(zero, a);
+          break;
+        case kDiv:
+        case kMod: {
+          __m256i z;
+          v = divide(a, s, (op.code & 0xf0) == kMod, cur, &z);
+          cur = _mm256_andnot_si256(z, cur);  // division by zero: return 0
+          break;
+        }
+      }
+      a = blend(a, v, cur);
+      break;
+    }
+    case kJmp: {
+      const uint16_t jop = op.code & 0xf0;
+      __m256i next = zero;
+      if (jop == kJa) {
+        route(pending, i, cur, op.jt, &next);
+      } else {
+        const __m256i s = (op.code & kX) ? x : kv;
+        __m256i c;
+        if (jop == kJeq)
+          c = _mm256_cmpeq_epi32(a, s);
+        else if (jop == kJgt)
+          c = gtu(a, s);
+        else if (jop == kJge)
+          c = _mm256_xor_si256(gtu(s, a), _mm256_set1_epi32(-1));
         else
-          x = blend(x, a, cur);
-        break;
+          c = _mm256_xor_si256(_mm256_cmpeq_epi32(_mm256_and_si256(a, s), zero),
+                               _mm256_set1_epi32(-1));
+        route(pending, i, _mm256_and_si256(cur, c), op.jt, &next);
+        route(pending, i, _mm256_andnot_si256(c, cur), op.jf, &next);
+      }
+      cur = next;
+      break;
+    }
+    case kRet:
+      res = blend(res, (op.code & 0x18) == kA ? a : kv, cur);
+      cur = zero;
+      break;
+    case kMisc:
+      if ((op.code & 0xf8) == kTxa)
+        a = blend(a, x, cur);
+      else
+        x = blend(x, a, cur);
+      break;
+  }
+}
+
+// kGroups groups of 8 packets walk the program together: each instruction is dispatched once
+// for all of them, and their independent dependency chains overlap.
+constexpr size_t kGroups = 2;
+BOMBUS_AVX2 void run_groups(const std::vector<FilterSimd::Op>& ops, const Group* g,
+                            const __m256i* active, Lanes* pending, __m256i* mem, __m256i* res) {
+  const size_t n = ops.size();
+  State st[kGroups];
+  for (size_t q = 0; q < kGroups; ++q)
+    st[q] =
+        State{_mm256_setzero_si256(), _mm256_setzero_si256(), active[q], _mm256_setzero_si256()};
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t q = 0; q < kGroups; ++q) {
+      Lanes* pq = pending + q * (n + 1);
+      st[q].cur = _mm256_or_si256(st[q].cur, pq[i].v);
+      pq[i].v = _mm256_setzero_si256();
+      if (kSkipUnreached && _mm256_testz_si256(st[q].cur, st[q].cur)) continue;
+      step(ops[i], i, st[q], g[q], pq, mem + q * kMemWords);
     }
   }
-  return res;
+  for (size_t q = 0; q < kGroups; ++q) res[q] = st[q].res;
+}
+
+// Fills `g` with the packets first[base .. base + lanes) (idle lanes past them) and returns
+// the bit mask of lanes that run vector code; packets shorter than 4 bytes are filtered here by
+// libpcap's interpreter (their verdicts counted in *matched).
+BOMBUS_AVX2 uint32_t prepare_group(std::span<const CbpfInsn> prog, const uint8_t* first,
+                                   size_t stride, size_t base, size_t lanes, uint32_t* out,
+                                   uint64_t* matched, Group& g) {
+  static const CbpfSkbCtx kIdle{kZeros, 4, 0, {}};
+  std::array<const CbpfSkbCtx*, kLanes> c;
+  uint32_t act = 0;
+  for (size_t l = 0; l < kLanes; ++l) {
+    c[l] = &kIdle;
+    if (l >= lanes) continue;
+    const auto* x = reinterpret_cast<const CbpfSkbCtx*>(first + (base + l) * stride);
+    if (x->caplen < 4) [[unlikely]] {  // too short for a dword read
+      out[base + l] = libpcap_bpf_filter(prog, {x->data, x->caplen}, x->wire_len);
+      *matched += out[base + l] != 0;
+      continue;
+    }
+    c[l] = x;
+    act |= 1u << l;
+  }
+  for (size_t l = 0; l < kLanes; ++l) g.data[l] = c[l]->data;
+  auto lane = [&](size_t l, bool wire) {
+    return static_cast<int>(wire ? c[l]->wire_len : c[l]->caplen);
+  };
+  g.caplen = _mm256_setr_epi32(lane(0, false), lane(1, false), lane(2, false), lane(3, false),
+                               lane(4, false), lane(5, false), lane(6, false), lane(7, false));
+  g.wire = _mm256_setr_epi32(lane(0, true), lane(1, true), lane(2, true), lane(3, true),
+                             lane(4, true), lane(5, true), lane(6, true), lane(7, true));
+  g.last = _mm256_sub_epi32(g.caplen, _mm256_set1_epi32(4));
+  if (kGather) {
+    auto ptr = [&](size_t l) {
+      return static_cast<int64_t>(reinterpret_cast<uintptr_t>(c[l]->data));
+    };
+    g.plo = _mm256_setr_epi64x(ptr(0), ptr(1), ptr(2), ptr(3));
+    g.phi = _mm256_setr_epi64x(ptr(4), ptr(5), ptr(6), ptr(7));
+  } else {
+    g.plo = g.phi = _mm256_setzero_si256();
+  }
+  return act;
 }
 
 BOMBUS_AVX2 uint64_t run_avx2(const std::vector<FilterSimd::Op>& ops,
                               std::span<const CbpfInsn> prog, const uint8_t* first, size_t stride,
                               size_t n, uint32_t* out) {
-  std::vector<Lanes> pending(ops.size() + 1, Lanes{_mm256_setzero_si256()});
+  std::vector<Lanes> pending(kGroups * (ops.size() + 1), Lanes{_mm256_setzero_si256()});
   // M[] starts at zero once per call; a program reads a word only after storing it on the
   // same path (the checkers' rule), so values left by an earlier group are never seen.
-  std::array<Lanes, kMemWords> mem;
+  std::array<Lanes, kGroups * kMemWords> mem;
   for (Lanes& w : mem) w.v = _mm256_setzero_si256();
-  static const CbpfSkbCtx kIdle{kZeros, 4, 0, {}};  // lanes past the end, and tiny packets
+  const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
   uint64_t matched = 0;
-  for (size_t base = 0; base < n; base += kLanes) {
-    const size_t lanes = std::min(kLanes, n - base);
-    std::array<const CbpfSkbCtx*, kLanes> c;
-    uint32_t act = 0;
-    for (size_t l = 0; l < kLanes; ++l) {
-      c[l] = &kIdle;
-      if (l >= lanes) continue;
-      const auto* x = reinterpret_cast<const CbpfSkbCtx*>(first + (base + l) * stride);
-      if (x->caplen < 4) [[unlikely]] {  // too short for a dword read: libpcap's interpreter
-        out[base + l] = libpcap_bpf_filter(prog, {x->data, x->caplen}, x->wire_len);
-        matched += out[base + l] != 0;
-        continue;
-      }
-      c[l] = x;
-      act |= 1u << l;
+  for (size_t base = 0; base < n; base += kLanes * kGroups) {
+    Group g[kGroups];
+    uint32_t act[kGroups];
+    __m256i active[kGroups], res[kGroups];
+    for (size_t q = 0; q < kGroups; ++q) {
+      const size_t gb = base + q * kLanes;
+      const size_t lanes = gb < n ? std::min(kLanes, n - gb) : 0;
+      act[q] = prepare_group(prog, first, stride, gb, lanes, out, &matched, g[q]);
+      active[q] = _mm256_cmpeq_epi32(
+          _mm256_and_si256(_mm256_set1_epi32(static_cast<int>(act[q])), bits), bits);
     }
-    Group g;
-    for (size_t l = 0; l < kLanes; ++l) g.data[l] = c[l]->data;
-    g.caplen = _mm256_setr_epi32(static_cast<int>(c[0]->caplen), static_cast<int>(c[1]->caplen),
-                                 static_cast<int>(c[2]->caplen), static_cast<int>(c[3]->caplen),
-                                 static_cast<int>(c[4]->caplen), static_cast<int>(c[5]->caplen),
-                                 static_cast<int>(c[6]->caplen), static_cast<int>(c[7]->caplen));
-    g.wire = _mm256_setr_epi32(static_cast<int>(c[0]->wire_len), static_cast<int>(c[1]->wire_len),
-                               static_cast<int>(c[2]->wire_len), static_cast<int>(c[3]->wire_len),
-                               static_cast<int>(c[4]->wire_len), static_cast<int>(c[5]->wire_len),
-                               static_cast<int>(c[6]->wire_len), static_cast<int>(c[7]->wire_len));
-    g.last = _mm256_sub_epi32(g.caplen, _mm256_set1_epi32(4));
-    if (kGather) {
-      auto ptr = [&](size_t l) {
-        return static_cast<int64_t>(reinterpret_cast<uintptr_t>(c[l]->data));
-      };
-      g.plo = _mm256_setr_epi64x(ptr(0), ptr(1), ptr(2), ptr(3));
-      g.phi = _mm256_setr_epi64x(ptr(4), ptr(5), ptr(6), ptr(7));
-    } else {
-      g.plo = g.phi = _mm256_setzero_si256();
+    run_groups(ops, g, active, pending.data(), &mem[0].v, res);
+    for (size_t q = 0; q < kGroups; ++q) {
+      const uint32_t zero_lanes = static_cast<uint32_t>(_mm256_movemask_ps(
+          _mm256_castsi256_ps(_mm256_cmpeq_epi32(res[q], _mm256_setzero_si256()))));
+      matched += std::popcount(~zero_lanes & act[q]);
+      alignas(32) uint32_t r[kLanes];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(r), res[q]);
+      for (size_t l = 0; l < kLanes; ++l)
+        if (act[q] >> l & 1) out[base + q * kLanes + l] = r[l];
     }
-    const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
-    const __m256i active =
-        _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32(static_cast<int>(act)), bits), bits);
-    const __m256i res = run_group(ops, g, active, pending.data(), &mem[0].v);
-    const uint32_t nonzero = ~static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(
-                                 _mm256_cmpeq_epi32(res, _mm256_setzero_si256())))) &
-                             act;
-    matched += std::popcount(nonzero);
-    alignas(32) uint32_t r[kLanes];
-    _mm256_store_si256(reinterpret_cast<__m256i*>(r), res);
-    for (size_t l = 0; l < lanes; ++l)
-      if (act >> l & 1) out[base + l] = r[l];
   }
   return matched;
 }
