@@ -1,16 +1,16 @@
 // An experiment for issue #8 item 5: a classic filter (pcap_compile output) evaluated on 8
 // packets at once with AVX2 instead of one packet at a time. The program's decision DAG runs as
-// predicated vector code: A, X and M[] are 8 x 32-bit lanes, every instruction some lane reaches
-// runs once for all 8 packets under a path mask (a conditional jump splits the mask between its
-// two targets, a return writes its value into the lanes that reach it), packet loads are masked
-// 64-bit-address gathers straight from each packet (no copy; the dword read is anchored at the
-// field's last byte so it never reads past the captured bytes) with per-lane bounds masks giving
-// cBPF's "return 0", and instructions no lane reaches are skipped. It is an interpreter over a
-// precompiled op list, not emitted code: the dispatch per instruction is shared by 8 packets.
-// Packets shorter than 4 captured bytes run through libpcap's bpf_filter.
+// predicated vector code: A, X and M[] are 8 x 32-bit lanes, every instruction runs once for all
+// 8 packets under a path mask (a conditional jump splits the mask between its two targets, a
+// return writes its value into the lanes that reach it), packet loads read each lane's dword
+// ending at the field's last byte (clamped into the packet, so never past the captured bytes)
+// with per-lane bounds masks giving cBPF's "return 0". Two groups of 8 walk the program
+// together. It is an interpreter over a precompiled op list, not emitted code. Packets shorter
+// than 4 captured bytes run through libpcap's bpf_filter.
 //
-// Same answers as libpcap's bpf_filter (tests/unit/net/filter_simd_test.cc). Speed: see
-// docs/PERFORMANCE.md (filter section) and BM_Filter engine 6 in bench/net/bench_net.cc.
+// Same answers as libpcap's bpf_filter (tests/unit/net/filter_simd_test.cc). Speed: about 1-1.8x
+// libpcap, slower than the lean JIT (docs/PERFORMANCE.md, filter section; BM_Filter engine 6
+// and BM_FilterFresh in bench/net/bench_net.cc), so nothing uses it by default.
 #pragma once
 
 #include <cstddef>
