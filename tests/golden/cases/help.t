@@ -44,6 +44,7 @@ Usage: bombus prog { show | list } [PROG]
                          data_in FILE \
                          [data_out FILE [data_size_out L]] \
                          [ctx_in FILE [ctx_out FILE [ctx_size_out M]]] \
+                         [event_in FILE] \
                          [repeat N] [engine ENGINE]
        bombus prog verify OBJ [type TYPE] [log_level N]
        bombus prog tracelog
