@@ -43,35 +43,7 @@ std::vector<CbpfSkbCtx> contexts_of(const std::vector<Packet>& pkts) {
   return ctxs;
 }
 
-const char* const kExprs[] = {"",
-                              "tcp port 80 or tcp port 443",
-                              "ip6 and udp",
-                              "vlan and ip and udp dst port 53",
-                              "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and net 10.0.0.0/16",
-                              "host 10.0.0.1 or host 192.168.1.2",
-                              "icmp or icmp6",
-                              "ip[6:2] & 0x1fff != 0",
-                              "len > 600 and len < 1200",
-                              "ip[2:2] / 4 > 100",
-                              "ip[8] / ip[1] = 0",
-                              "ip[0] % 3 = 1",
-                              "tcp[13] >> 1 & 1 = 1",
-                              "(ip[2:2] * 3) - 7 > 500",
-                              "(ip[2:2] ^ 5) & 0xff != 0",
-                              "ip[9] << 2 = 68",
-                              "ether[0] & 1 = 1",
-                              "ip6 and ip6[6] = 58",
-                              "udp and udp[8:4] = 0",
-                              "tcp",
-                              "udp port 53",
-                              "host 10.0.0.1",
-                              "tcp[tcpflags] & tcp-syn != 0",
-                              "vlan and ip6",
-                              "tcp[20:4] = 0x47455420 or udp[8:2] > 1000",
-                              "ip[ip[0] & 0xf] = 0x45",
-                              "ip6 and tcp and ip6[53] & 2 != 0",
-                              "vlan and tcp and port 22",
-                              "ip and ip[ip[0] & 0xf:2] > 1000 or ip6"};
+using testing::kFilterExprs;
 
 // The bench's expressions (bench/net/bench_net.cc): each must get the branch-free body.
 const char* const kBenchExprs[] = {
@@ -99,7 +71,7 @@ TEST(FilterJit, BranchFreeBodyAgreesWithBranchyBodyAndLibpcap) {
   auto pkts = generate_traffic(o);
   const std::vector<CbpfSkbCtx> ctxs = contexts_of(pkts);
   size_t flat_programs = 0;
-  for (const char* e : kExprs) {
+  for (const char* e : kFilterExprs) {
     auto cbpf = compile_tcpdump(e);
     ASSERT_TRUE(cbpf.ok()) << e;
     auto ebpf = convert_cbpf(*cbpf);
@@ -128,7 +100,7 @@ TEST(FilterJit, BranchFreeBodyAgreesWithBranchyBodyAndLibpcap) {
     EXPECT_EQ(na, nb) << e;
     EXPECT_GT(through_flat, ctxs.size() / 2) << e;
   }
-  EXPECT_GE(flat_programs, std::size(kExprs) - 3);
+  EXPECT_GE(flat_programs, std::size(kFilterExprs) - 3);
   for (const char* e : kBenchExprs) {
     auto ebpf = convert_cbpf(*compile_tcpdump(e));
     ASSERT_TRUE(ebpf.ok()) << e;
@@ -148,7 +120,7 @@ TEST(FilterJit, AgreesWithLibpcapOnTcpdumpExpressions) {
     if (p.data.size() >= 14) c.meta.protocol = (p.data[12] << 8) | p.data[13];
     ctxs.push_back(c);
   }
-  for (const char* e : kExprs) {
+  for (const char* e : kFilterExprs) {
     auto cbpf = compile_tcpdump(e);
     ASSERT_TRUE(cbpf.ok()) << e;
     auto ebpf = convert_cbpf(*cbpf);

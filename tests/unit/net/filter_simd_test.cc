@@ -14,41 +14,13 @@
 #include "net/filter.h"
 #include "net/filter_jit.h"
 #include "net/traffic.h"
+#include "test_util.h"
 
 namespace bombus::net {
 namespace {
 using namespace cbpf;  // NOLINT: the opcode field constants
 
-const char* const kExprs[] = {"",
-                              "tcp port 80 or tcp port 443",
-                              "ip6 and udp",
-                              "vlan and ip and udp dst port 53",
-                              "tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and net 10.0.0.0/16",
-                              "host 10.0.0.1 or host 192.168.1.2",
-                              "icmp or icmp6",
-                              "ip[6:2] & 0x1fff != 0",
-                              "len > 600 and len < 1200",
-                              "ip[2:2] / 4 > 100",
-                              "ip[8] / ip[1] = 0",
-                              "ip[0] % 3 = 1",
-                              "tcp[13] >> 1 & 1 = 1",
-                              "(ip[2:2] * 3) - 7 > 500",
-                              "(ip[2:2] ^ 5) & 0xff != 0",
-                              "ip[9] << 2 = 68",
-                              "ether[0] & 1 = 1",
-                              "ip6 and ip6[6] = 58",
-                              "udp and udp[8:4] = 0",
-                              "tcp",
-                              "udp port 53",
-                              "host 10.0.0.1",
-                              "tcp[tcpflags] & tcp-syn != 0",
-                              "vlan and ip6",
-                              "tcp[20:4] = 0x47455420 or udp[8:2] > 1000",
-                              "ip[ip[0] & 0xf] = 0x45",
-                              "ip6 and tcp and ip6[53] & 2 != 0",
-                              "vlan and tcp and port 22",
-                              "ip and ip[ip[0] & 0xf:2] > 1000 or ip6",
-                              "ip[14] = 3 or ether[1:2] > 7"};
+using testing::kFilterExprs;
 
 std::vector<Packet> traffic() {
   TrafficOptions o;
@@ -79,7 +51,7 @@ TEST(FilterSimd, AgreesWithLibpcapAndTheLeanJitOnTcpdumpExpressions) {
   if (!FilterSimd::cpu_supported()) GTEST_SKIP() << "no AVX2 on this CPU";
   const auto pkts = traffic();
   const auto ctxs = contexts_of(pkts);
-  for (const char* e : kExprs) {
+  for (const char* e : kFilterExprs) {
     auto cbpf = compile_tcpdump(e);
     ASSERT_TRUE(cbpf.ok()) << e;
     auto simd = FilterSimd::compile(*cbpf);

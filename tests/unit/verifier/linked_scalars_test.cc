@@ -9,6 +9,7 @@
 
 #include "isa/asm.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
@@ -24,14 +25,7 @@ MapInfo array_map(uint32_t value_size) {
 
 Report verify_text(const std::string& text, std::vector<MapInfo> maps,
                    platform::ProgType type = platform::ProgType::kSocketFilter) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = type;
-  p.gpl = true;
-  p.maps = std::move(maps);
-  return verify(p, {});
+  return test_support::verify_asm(type, text, std::move(maps));
 }
 
 // r6 = a map value of `size` bytes (the program ends at `out` when the lookup fails).

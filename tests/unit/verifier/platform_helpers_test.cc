@@ -17,6 +17,7 @@
 #include "platform/helper_protos.h"
 #include "platform/program_types.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
@@ -80,14 +81,7 @@ TEST(PlatformHelpers, MapCompatibilityDependsOnProgramType) {
 }
 
 Report run(ProgType t, std::string_view text, std::vector<MapInfo> maps = {}) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = t;
-  p.gpl = true;
-  p.maps = std::move(maps);
-  return verify(p, {});
+  return test_support::verify_asm(t, text, std::move(maps));
 }
 
 MapInfo map(MapType t, uint32_t value_size = 4) {

@@ -18,6 +18,7 @@
 #include "platform/helper_protos.h"
 #include "platform/program_types.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
@@ -82,14 +83,7 @@ TEST(PlatformTypes, CgroupSockHelpersMatchTheKernel) {
 }
 
 Report run(ProgType t, std::string_view text, std::vector<MapInfo> maps = {}) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = t;
-  p.gpl = true;
-  p.maps = std::move(maps);
-  return verify(p, {});
+  return test_support::verify_asm(t, text, std::move(maps));
 }
 
 // Reads the first packet byte after a bounds check, then stores `store` into it (if not empty).

@@ -10,19 +10,14 @@
 #include "isa/asm.h"
 #include "verifier/engine.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
 
 Program assemble_prog(const std::string& text,
                       platform::ProgType type = platform::ProgType::kKprobe) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = type;
-  p.gpl = true;
-  return p;
+  return test_support::assemble_program(type, text);
 }
 
 Report run_engine(const Program& p, bool liveness) {

@@ -15,6 +15,7 @@
 #include "isa/asm.h"
 #include "kernel_probe.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
@@ -121,14 +122,7 @@ TEST(SockFields, AccessMatchesTheKernel) {
 }
 
 Report run(ProgType t, std::string_view text, std::vector<MapInfo> maps = {}) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = t;
-  p.gpl = true;
-  p.maps = std::move(maps);
-  return verify(p, {});
+  return test_support::verify_asm(t, text, std::move(maps));
 }
 
 TEST(SockFields, TableRules) {
