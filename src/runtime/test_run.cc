@@ -291,7 +291,7 @@ Result<TestRunResult> run_tracing(ProgramImpl& p, const TestRun& in) {
       build_tracing_event(**vmlinux, p.spec->expected_attach_type.value_or(uapi::AttachType{}),
                           p.spec->attach_target, in.event);
   if (!ev.ok()) return err(ev.error().code, p, ev.error().message);
-  std::memcpy((*ev)->args.data(), in.ctx_in.data(), in.ctx_in.size());
+  if (!in.ctx_in.empty()) std::memcpy((*ev)->args.data(), in.ctx_in.data(), in.ctx_in.size());
   vm::CurrentTaskScope current((*ev)->current);
   vm::ProbeObjectsScope objects((*ev)->objects.ranges());
   TestRunResult out;
