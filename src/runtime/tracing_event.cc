@@ -16,8 +16,9 @@ using nlohmann::json;
 constexpr int kMaxDepth = 16;
 constexpr size_t kMaxObjectBytes = 1u << 20;
 
+// "event: <where>: <what>" (where == "event": the event as a whole, named once).
 Error bad(const std::string& where, const std::string& what) {
-  return make_error(Errc::kInvalid, "event: " + where + ": " + what);
+  return make_error(Errc::kInvalid, (where == "event" ? where : "event: " + where) + ": " + what);
 }
 
 // Writes `bits` bits of `v` at bit `bit_off` of p (little-endian).
@@ -79,6 +80,7 @@ class Filler {
     if (v.is_number_unsigned()) return v.get<uint64_t>();
     if (v.is_number_integer()) return static_cast<uint64_t>(v.get<int64_t>());
     if (v.is_null()) return 0u;
+    if (v.is_number_float()) return bad(where, "expected an integer, got " + v.dump());
     return bad(where, "expected a number, got " + std::string(v.type_name()));
   }
 
