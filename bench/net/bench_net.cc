@@ -37,6 +37,7 @@
 #include "net/filter.h"
 #include "net/filter_jit.h"
 #include "net/filter_simd.h"
+#include "net/filter_vec.h"
 #include "net/traffic.h"
 #include "vm/interp.h"
 #ifdef BOMBUS_BENCH_HAVE_JIT
@@ -69,8 +70,9 @@ const char* const kExprs[] = {
     "vlan and ip6",
 };
 
-enum Engine { kLibpcap, kClassic, kInterp, kJit, kLean, kFlat, kSimd };
-const char* const kEngineNames[] = {"libpcap", "classic", "interp", "jit", "lean", "flat", "simd"};
+enum Engine { kLibpcap, kClassic, kInterp, kJit, kLean, kFlat, kSimd, kVec };
+const char* const kEngineNames[] = {"libpcap", "classic", "interp", "jit",
+                                    "lean",    "flat",    "simd",   "vec"};
 
 // A prepared engine: run(ctx-or-packet) -> verdict value.
 struct Prepared {
@@ -79,6 +81,7 @@ struct Prepared {
   std::unique_ptr<vm::Interpreter> interp;
   std::unique_ptr<FilterJit> lean;
   std::unique_ptr<FilterSimd> simd;
+  std::unique_ptr<FilterVec> vec;
 #ifdef BOMBUS_BENCH_HAVE_JIT
   std::unique_ptr<jit::JitProgram> jit;
   jit::JitFn entry = nullptr;
@@ -108,6 +111,11 @@ bool prepare(Prepared& p, const char* expr, Engine e, std::string* err) {
     auto s = FilterSimd::compile(p.cbpf);
     if (!s.ok()) return *err = s.error().format(), false;
     p.simd = std::move(*s);
+  }
+  if (e == kVec) {
+    auto v = FilterVec::compile(p.cbpf);
+    if (!v.ok()) return *err = v.error().format(), false;
+    p.vec = std::move(*v);
   }
   if (e == kJit) {
 #ifdef BOMBUS_BENCH_HAVE_JIT
@@ -139,6 +147,8 @@ inline uint32_t run_one(const Prepared& p, Engine e, const CbpfSkbCtx& ctx) {
       return p.lean->run(&ctx);
     case kSimd:
       return p.simd->run(&ctx);
+    case kVec:
+      return p.vec->run(&ctx);
 #ifdef BOMBUS_BENCH_HAVE_JIT
     case kJit:
       return static_cast<uint32_t>(p.entry(const_cast<CbpfSkbCtx*>(&ctx), sizeof ctx, &p.rc));
@@ -194,6 +204,9 @@ void BM_Filter(benchmark::State& state) {
     } else if (p.simd) {  // the same, 8 packets per step
       m = p.simd->run_batch(pk.data(), sizeof(CbpfSkbCtx), pk.size(), out.data());
       benchmark::DoNotOptimize(out.data());
+    } else if (p.vec) {
+      m = p.vec->run_batch(pk.data(), sizeof(CbpfSkbCtx), pk.size(), out.data());
+      benchmark::DoNotOptimize(out.data());
     } else {
       for (const CbpfSkbCtx& x : pk) m += run_one(p, e, x) != 0;
     }
@@ -233,6 +246,8 @@ void BM_FilterFresh(benchmark::State& state) {
       m = p.lean->run_batch(pk.data(), sizeof(CbpfSkbCtx), pk.size(), out.data());
     else if (p.simd)
       m = p.simd->run_batch(pk.data(), sizeof(CbpfSkbCtx), pk.size(), out.data());
+    else if (p.vec)
+      m = p.vec->run_batch(pk.data(), sizeof(CbpfSkbCtx), pk.size(), out.data());
     else
       for (const CbpfSkbCtx& x : pk) m += run_one(p, e, x) != 0;
     benchmark::DoNotOptimize(m);
@@ -422,13 +437,13 @@ void BM_Xdp(benchmark::State& state) {
 
 void filter_args(benchmark::internal::Benchmark* b) {
   for (int order = 0; order < 2; ++order)
-    for (int e = kLibpcap; e <= kSimd; ++e)
+    for (int e = kLibpcap; e <= kVec; ++e)
       for (int x = 0; x < static_cast<int>(std::size(kExprs)); ++x) b->Args({e, x, order});
 }
 
 BENCHMARK(BM_Filter)->Apply(filter_args)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FilterFresh)
-    ->ArgsProduct({{kLibpcap, kLean, kSimd}, benchmark::CreateDenseRange(0, 9, 1)})
+    ->ArgsProduct({{kLibpcap, kLean, kSimd, kVec}, benchmark::CreateDenseRange(0, 9, 1)})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Xdp)
     ->DenseRange(kXdpNative, kXdpJit)

@@ -1,0 +1,887 @@
+// The AVX2 8-packet filter JIT (filter_vec.h): plan_vec() analyses the classic program (jump
+// targets, which instructions park a mask, the caplen every lane reaching an instruction is
+// proved to have, which loads read which column), VecEmitter emits the code.
+//
+// The generated function, SysV: fn(rdi first ctx, rsi stride, rdx groups, rcx out, r8 scratch)
+// -> rax matches. Callee-saved registers hold the loop state: r12 the current ctx, r13 the
+// stride, r14 the groups left, r15 the next result slot, rbx the scratch base, rbp the match
+// count. Scratch (offsets from rbx): kPtr the 8 data pointers, kCap the caplens, kWire the wire
+// lengths, kTmp/kAnc lane staging, then the columns, the parked masks, M[] and 8 lane buffers
+// of W bytes for packets copied out. YMM: y0 A, y1 X, y2 the current path mask, y3 the results,
+// y4 caplen ^ 0x80000000 (unsigned compares as signed ones), y5 caplen, y10 the wire length;
+// y6-y9 temporaries.
+#include "net/filter_vec.h"
+
+#include <asmjit/x86.h>
+#include <fmt/format.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstring>
+#include <map>
+#include <vector>
+
+#include "net/cbpf_to_ebpf.h"
+
+namespace bombus::net {
+namespace {
+
+using namespace cbpf;  // NOLINT: the opcode field constants
+namespace x86 = asmjit::x86;
+using asmjit::Label;
+
+constexpr size_t kLanes = 8;
+constexpr size_t kMaxProg = 512;
+constexpr uint32_t kMaxEnd = 256;  // constant-offset loads must end at or before this byte
+constexpr uint32_t kBias = 0x80000000u;
+constexpr int kPtr = 0, kCap = 64, kWire = 96, kTmp = 128, kAnc = 160, kCols = 192;
+
+int size_of(uint16_t code) {
+  return (code & 0x18) == kB ? 1 : (code & 0x18) == kH ? 2 : 4;
+}
+
+Error unsupported(size_t pc, const std::string& why) {
+  return make_error(Errc::kUnsupported, "vector filter JIT: " + why,
+                    Location{.insn = static_cast<int64_t>(pc)});
+}
+
+// A column: per lane, the dword at byte `anchor` of the packet, or (base >= 0) at byte
+// 4 * (p[base] & 0xf) + anchor: the X of `ldx msh [base]` plus anchor.
+struct Column {
+  int64_t base = -1;
+  uint32_t anchor = 0;
+};
+
+constexpr int64_t kXUnset = -3, kXUnknown = -2;
+constexpr size_t kMaxBases = 3;  // X-relative columns over at most this many msh bytes
+constexpr int kSlotRegs = 5;     // parked masks in ymm11-ymm15, the rest in scratch
+
+struct Plan {
+  size_t n = 0;
+  std::vector<uint32_t> jt, jf;     // absolute targets of jumps (JA: both)
+  std::vector<bool> reach, full;    // reached at all; reached by every live lane
+  std::vector<uint32_t> known;      // caplen >= known[i] for every lane reaching i
+  std::vector<int64_t> xin;         // X at i is msh(xin[i]) on every path, or kXUnknown
+  std::vector<int> slot;            // parked-mask slot of instruction i, or -1
+  std::vector<int> slot_reg;        // slot s lives in ymm(11 + slot_reg[s]), or -1: scratch
+  std::vector<int> col;             // load i reads column col[i], or -1
+  std::vector<Column> cols;
+  std::vector<uint32_t> bases;      // the msh bytes of X-relative columns
+  uint32_t window = 32;             // W: bytes of each packet the columns read
+  bool wire = false, mem = false;
+  int slots = 0;
+};
+
+bool is_ret(const CbpfInsn& c) {
+  return (c.code & 7) == kRet;
+}
+
+Status check_insn(const CbpfInsn& c, size_t pc) {
+  const uint16_t cls = c.code & 7, mode = c.code & 0xe0;
+  switch (cls) {
+    case kLd:
+      if (mode == kImm || mode == kLen || mode == kMem) return {};
+      if (mode == kAbs || mode == kInd) {
+        if ((c.code & 0x18) == 0x18) return unsupported(pc, "load size");
+        if (mode == kAbs && c.k >= kLlOff) return unsupported(pc, "ancillary or negative offset");
+        if (mode == kAbs && uint64_t{c.k} + size_of(c.code) > kMaxEnd)
+          return unsupported(pc, fmt::format("load at byte {} (past {})", c.k, kMaxEnd));
+        return {};
+      }
+      return unsupported(pc, "load mode");
+    case kLdx:
+      if (mode == kImm || mode == kLen || mode == kMem) return {};
+      if (c.code == (kLdx | kB | kMsh)) {
+        if (uint64_t{c.k} + 1 > kMaxEnd)
+          return unsupported(pc, fmt::format("load at byte {} (past {})", c.k, kMaxEnd));
+        return {};
+      }
+      return unsupported(pc, "ldx mode");
+    case kSt:
+    case kStx:
+      return {};
+    case kAlu: {
+      const uint16_t op = c.code & 0xf0;
+      if (op > kXor) return unsupported(pc, "ALU operation");
+      if ((op == kDiv || op == kMod) && !(c.code & kX) && c.k == 0)
+        return unsupported(pc, "division by constant zero");
+      return {};
+    }
+    case kJmp:
+      if ((c.code & 0xf0) > kJset) return unsupported(pc, "jump kind");
+      return {};
+    case kRet:
+      if ((c.code & 0x18) != kK && (c.code & 0x18) != kA) return unsupported(pc, "return kind");
+      return {};
+    default:  // kMisc
+      if ((c.code & 0xf8) != kTax && (c.code & 0xf8) != kTxa) return unsupported(pc, "misc op");
+      return {};
+  }
+}
+
+// Parked-mask slots live from their first park to their target: linear scan over ymm11-15.
+void assign_slot_regs(Plan& p, const std::vector<size_t>& first_park) {
+  p.slot_reg.assign(p.slots, -1);
+  std::vector<std::pair<size_t, int>> order;  // (first park, slot)
+  std::vector<size_t> target(p.slots);
+  for (size_t t = 0; t < p.n; ++t)
+    if (p.slot[t] >= 0) {
+      order.emplace_back(first_park[t], p.slot[t]);
+      target[p.slot[t]] = t;
+    }
+  std::sort(order.begin(), order.end());
+  std::array<size_t, kSlotRegs> busy_until{};  // the register is free from this pc on
+  for (const auto& [start, s] : order)
+    for (int r = 0; r < kSlotRegs; ++r)
+      if (busy_until[r] <= start) {
+        p.slot_reg[s] = r;
+        busy_until[r] = target[s];
+        break;
+      }
+}
+
+Result<Plan> plan_vec(std::span<const CbpfInsn> prog) {
+  Plan p;
+  const size_t n = p.n = prog.size();
+  if (n == 0) return unsupported(0, "empty program");
+  if (n > kMaxProg) return unsupported(0, fmt::format("{} instructions (max {})", n, kMaxProg));
+  p.jt.assign(n, 0);
+  p.jf.assign(n, 0);
+  p.reach.assign(n, false);
+  p.full.assign(n, false);
+  p.known.assign(n, UINT32_MAX);
+  p.xin.assign(n, kXUnset);
+  p.slot.assign(n, -1);
+  p.col.assign(n, -1);
+  std::vector<int> edges(n, 0);
+  std::vector<bool> full_edge(n, false);
+  std::vector<size_t> first_park(n, 0);
+  p.reach[0] = true;
+  p.known[0] = 0;
+  p.xin[0] = kXUnknown;  // X starts at 0: not an msh value
+  edges[0] = 1;
+  full_edge[0] = true;
+  struct Field {
+    int64_t base;
+    uint32_t k, size;
+    size_t pc;
+  };
+  std::vector<Field> fields;
+  for (size_t i = 0; i < n; ++i) {
+    const CbpfInsn& c = prog[i];
+    BOMBUS_TRY(check_insn(c, i));
+    const uint16_t cls = c.code & 7, mode = c.code & 0xe0;
+    if (cls == kJmp) {
+      const uint64_t t = (c.code & 0xf0) == kJa ? i + 1 + uint64_t{c.k} : i + 1 + c.jt;
+      const uint64_t f = (c.code & 0xf0) == kJa ? t : i + 1 + c.jf;
+      if (t >= n || f >= n) return unsupported(i, "the jump leaves the program");
+      p.jt[i] = static_cast<uint32_t>(t);
+      p.jf[i] = static_cast<uint32_t>(f);
+    } else if (cls != kRet && i + 1 >= n) {
+      return unsupported(i, "the program runs off its end");
+    }
+    if (!p.reach[i]) continue;
+    p.full[i] = edges[i] == 1 && full_edge[i];
+    uint32_t known = p.known[i];
+    int64_t x = p.xin[i];
+    const bool load = cls == kLd || cls == kLdx;
+    if (load && (mode == kAbs || mode == kMsh)) {
+      const uint32_t sz = mode == kMsh ? 1 : size_of(c.code);
+      fields.push_back({-1, c.k, sz, i});
+      known = std::max(known, c.k + sz);
+    }
+    if (cls == kLd && mode == kInd && x >= 0 && uint64_t{c.k} + size_of(c.code) <= kMaxEnd - 64) {
+      const bool listed = std::find(p.bases.begin(), p.bases.end(), x) != p.bases.end();
+      if (listed || p.bases.size() < kMaxBases) {
+        if (!listed) p.bases.push_back(static_cast<uint32_t>(x));
+        fields.push_back({x, c.k, static_cast<uint32_t>(size_of(c.code)), i});
+      }
+    }
+    if (cls == kLdx) x = mode == kMsh ? int64_t{c.k} : kXUnknown;
+    if (cls == kMisc && (c.code & 0xf8) == kTax) x = kXUnknown;
+    if (load && mode == kLen) p.wire = true;
+    if ((load && mode == kMem) || cls == kSt || cls == kStx) p.mem = true;
+    auto edge = [&](uint32_t t, bool all_lanes) {
+      p.reach[t] = true;
+      p.known[t] = std::min(p.known[t], known);
+      p.xin[t] = p.xin[t] == kXUnset || p.xin[t] == x ? x : kXUnknown;
+      ++edges[t];
+      full_edge[t] = all_lanes && p.full[i];
+      if (t != i + 1 && !is_ret(prog[t]) && p.slot[t] < 0) {
+        p.slot[t] = p.slots++;
+        first_park[t] = i;
+      }
+    };
+    if (cls == kRet) continue;
+    if (cls == kJmp) {
+      if (p.jt[i] == p.jf[i]) {
+        edge(p.jt[i], true);
+      } else {
+        edge(p.jt[i], false);
+        edge(p.jf[i], false);
+      }
+    } else {
+      edge(static_cast<uint32_t>(i + 1), true);
+    }
+  }
+  // Columns: each field lies inside the dword of one anchor of its base; greedily, a new anchor
+  // at the first field (by offset) the previous one does not cover.
+  std::sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) {
+    return a.base != b.base ? a.base < b.base : a.k < b.k;
+  });
+  uint32_t end = 0;  // bytes of the packet the lane loop reads
+  for (const Field& f : fields) {
+    if (p.cols.empty() || p.cols.back().base != f.base ||
+        f.k + f.size > p.cols.back().anchor + 4)
+      p.cols.push_back({f.base, f.k});
+    p.col[f.pc] = static_cast<int>(p.cols.size() - 1);
+    end = std::max(end, p.cols.back().anchor + 4 + (f.base >= 0 ? 60 : 0));
+  }
+  for (uint32_t b : p.bases) end = std::max(end, b + 1);
+  p.window = std::max<uint32_t>(32, (end + 31) / 32 * 32);
+  assign_slot_regs(p, first_park);
+  return p;
+}
+
+struct FirstError : asmjit::ErrorHandler {
+  asmjit::Error err = asmjit::kErrorOk;
+  std::string msg;
+  void handleError(asmjit::Error e, const char* m, asmjit::BaseEmitter*) override {
+    if (err == asmjit::kErrorOk) {
+      err = e;
+      msg = m;
+    }
+  }
+};
+
+using Bytes32 = std::array<uint8_t, 32>;
+
+// vpshufb control taking the big-endian field of `size` bytes that starts `at` bytes into each
+// dword, zero-extended.
+Bytes32 field_shuffle(uint32_t at, uint32_t size) {
+  Bytes32 b;
+  for (uint32_t q = 0; q < 32; ++q) {
+    const uint32_t base = (q / 4) % 4 * 4, j = q % 4;
+    b[q] = j < size ? static_cast<uint8_t>(base + at + size - 1 - j) : 0x80;
+  }
+  return b;
+}
+
+class VecEmitter {
+ public:
+  VecEmitter(std::span<const CbpfInsn> prog, const Plan& plan, x86::Assembler& a)
+      : prog_(prog), p_(plan), a_(a), written_(plan.slots, false) {}
+
+  // Scratch layout after the fixed part.
+  int col_off(int c) const { return kCols + 32 * c; }
+  int slot_off(int s) const { return col_off(static_cast<int>(p_.cols.size())) + 32 * s; }
+  int mem_off() const { return slot_off(p_.slots); }
+  int buf_off() const { return mem_off() + 32 * static_cast<int>(kMemWords); }
+  size_t scratch_size() const { return static_cast<size_t>(buf_off()) + kLanes * p_.window; }
+
+  void emit() {
+    const x86::Gp saved[] = {x86::rbx, x86::rbp, x86::r12, x86::r13, x86::r14, x86::r15};
+    for (const x86::Gp& r : saved) a_.push(r);
+    a_.mov(x86::r12, x86::rdi);
+    a_.mov(x86::r13, x86::rsi);
+    a_.mov(x86::r14, x86::rdx);
+    a_.mov(x86::r15, x86::rcx);
+    a_.mov(x86::rbx, x86::r8);
+    a_.xor_(x86::ebp, x86::ebp);
+    // r9, r10, r11: 3, 5 and 7 strides, to address the 8 contexts of a group.
+    a_.lea(x86::r9, x86::ptr(x86::r13, x86::r13, 1));
+    a_.lea(x86::r10, x86::ptr(x86::r13, x86::r13, 2));
+    a_.lea(x86::r11, x86::ptr(x86::r9, x86::r13, 2));
+    Label done = a_.newLabel(), loop = a_.newLabel(), fix = a_.newLabel(), back = a_.newLabel();
+    a_.test(x86::r14, x86::r14);
+    a_.jz(done);
+    a_.align(asmjit::AlignMode::kCode, 16);
+    a_.bind(loop);
+    header(fix, back);
+    columns();
+    a_.vpcmpeqd(x86::ymm2, x86::ymm2, x86::ymm2);
+    a_.vpxor(x86::ymm3, x86::ymm3, x86::ymm3);
+    a_.vpxor(x86::ymm0, x86::ymm0, x86::ymm0);
+    a_.vpxor(x86::ymm1, x86::ymm1, x86::ymm1);
+    live_ = true;
+    std::fill(written_.begin(), written_.end(), false);
+    for (size_t i = 0; i < p_.n; ++i) insn(i);
+    group_end();
+    a_.dec(x86::r14);
+    a_.jnz(loop);
+    a_.bind(done);
+    a_.mov(x86::rax, x86::rbp);
+    a_.vzeroupper();
+    for (int r = 5; r >= 0; --r) a_.pop(saved[r]);
+    a_.ret();
+    fixup(fix, back);
+    a_.align(asmjit::AlignMode::kData, 32);
+    for (auto& [bytes, label] : pool_) {
+      a_.bind(label);
+      a_.embed(bytes.data(), bytes.size());
+    }
+  }
+
+ private:
+  // The group's 8 contexts: caplens into ymm5 (ymm4 biased), wire lengths into ymm10, data
+  // pointers to kPtr; lanes whose first W bytes may not be readable go to `fix`.
+  void header(Label fix, Label back) {
+    using namespace x86;  // NOLINT: register names
+    const Gp r12 = x86::r12, r13 = x86::r13;
+    // ymmL = lane L's {data, caplen, wire} | lane L + 4's.
+    const Mem lo[4] = {ptr_128(r12), ptr_128(r12, r13), ptr_128(r12, r13, 1), ptr_128(r12, r9)};
+    const Mem hi[4] = {ptr_128(r12, r13, 2), ptr_128(r12, r10), ptr_128(r12, r9, 1),
+                       ptr_128(r12, r11)};
+    const Ymm rows[4] = {ymm6, ymm7, ymm8, ymm9};
+    for (int l = 0; l < 4; ++l) {
+      a_.vmovdqu(rows[l].xmm(), lo[l]);
+      a_.vinserti128(rows[l], rows[l], hi[l], 1);
+    }
+    a_.lea(x86::r12, ptr(x86::r12, x86::r13, 3));
+    a_.vpunpckhdq(ymm11, ymm6, ymm7);  // cap0 cap1 wire0 wire1 | 4 5
+    a_.vpunpckhdq(ymm12, ymm8, ymm9);  // cap2 cap3 wire2 wire3 | 6 7
+    a_.vpunpcklqdq(ymm5, ymm11, ymm12);
+    if (p_.wire) a_.vpunpckhqdq(ymm10, ymm11, ymm12);
+    a_.vpxor(ymm4, ymm5, cst(kBias));
+    a_.vpunpcklqdq(ymm11, ymm6, ymm7);  // p0 p1 | p4 p5
+    a_.vpunpcklqdq(ymm12, ymm8, ymm9);  // p2 p3 | p6 p7
+    a_.vperm2i128(ymm13, ymm11, ymm12, 0x20);
+    a_.vperm2i128(ymm14, ymm11, ymm12, 0x31);
+    a_.vmovdqa(ptr_256(rbx, kPtr), ymm13);
+    a_.vmovdqa(ptr_256(rbx, kPtr + 32), ymm14);
+    // Unsafe: (data + W - 1 on another page than data, or caplen 0) and caplen < W.
+    a_.vpunpckldq(ymm11, ymm6, ymm7);
+    a_.vpunpckldq(ymm12, ymm8, ymm9);
+    a_.vpunpcklqdq(ymm11, ymm11, ymm12);  // low halves of the 8 pointers
+    a_.vpand(ymm11, ymm11, cst(4095));
+    a_.vpcmpgtd(ymm11, ymm11, cst(4096 - p_.window));
+    a_.vpxor(ymm12, ymm12, ymm12);
+    a_.vpcmpeqd(ymm12, ymm12, ymm5);
+    a_.vpor(ymm11, ymm11, ymm12);
+    a_.vmovdqa(ymm12, cst(p_.window ^ kBias));
+    a_.vpcmpgtd(ymm12, ymm12, ymm4);
+    a_.vpand(ymm11, ymm11, ymm12);
+    a_.vmovmskps(eax, ymm11);
+    a_.test(eax, eax);
+    a_.jnz(fix);
+    a_.bind(back);
+  }
+
+  // Out of line: each unsafe lane (bits of eax) gets its caplen (< W) bytes copied into its
+  // zeroed lane buffer, which becomes its data pointer.
+  void fixup(Label fix, Label back) {
+    using namespace x86;  // NOLINT: register names
+    Label next = a_.newLabel(), copy = a_.newLabel(), copied = a_.newLabel();
+    a_.bind(fix);
+    a_.vmovdqa(ptr_256(rbx, kCap), ymm5);
+    a_.vpxor(ymm6, ymm6, ymm6);
+    a_.bind(next);
+    a_.bsf(ecx, eax);
+    a_.mov(rsi, ptr_64(rbx, rcx, 3, kPtr));
+    a_.mov(edx, ptr_32(rbx, rcx, 2, kCap));
+    a_.imul(edi, ecx, static_cast<int32_t>(p_.window));
+    a_.lea(rdi, ptr(rbx, rdi, 0, buf_off()));
+    for (uint32_t o = 0; o < p_.window; o += 32)
+      a_.vmovdqu(ptr_256(rdi, static_cast<int32_t>(o)), ymm6);
+    a_.test(edx, edx);
+    a_.jz(copied);
+    a_.bind(copy);  // backwards, edx down to 1
+    a_.movzx(r8d, ptr_8(rsi, rdx, 0, -1));
+    a_.mov(ptr_8(rdi, rdx, 0, -1), r8b);
+    a_.dec(edx);
+    a_.jnz(copy);
+    a_.bind(copied);
+    a_.mov(ptr_64(rbx, rcx, 3, kPtr), rdi);
+    a_.lea(edx, ptr(rax, -1));
+    a_.and_(eax, edx);
+    a_.jnz(next);
+    a_.jmp(back);
+  }
+
+  // Every lane's columns: the dwords the program's constant-offset and msh-relative loads read.
+  void columns() {
+    using namespace x86;  // NOLINT: register names
+    const Gp xr[kMaxBases] = {rcx, rdx, rsi};
+    for (int l = 0; l < static_cast<int>(kLanes); ++l) {
+      a_.mov(r8, ptr_64(rbx, kPtr + 8 * l));
+      for (size_t b = 0; b < p_.bases.size(); ++b) {
+        a_.movzx(xr[b].r32(), ptr_8(r8, static_cast<int32_t>(p_.bases[b])));
+        a_.and_(xr[b].r32(), 0xf);
+      }
+      for (size_t c = 0; c < p_.cols.size(); ++c) {
+        const Column& col = p_.cols[c];
+        const int32_t at = static_cast<int32_t>(col.anchor);
+        if (col.base < 0) {
+          a_.mov(eax, ptr_32(r8, at));
+        } else {
+          const size_t b = static_cast<size_t>(
+              std::find(p_.bases.begin(), p_.bases.end(), col.base) - p_.bases.begin());
+          a_.mov(eax, ptr_32(r8, xr[b], 2, at));
+        }
+        a_.mov(ptr_32(rbx, col_off(static_cast<int>(c)) + 4 * l), eax);
+      }
+    }
+  }
+
+  void group_end() {
+    a_.vmovdqu(x86::ptr_256(x86::r15), x86::ymm3);
+    a_.vpxor(x86::ymm6, x86::ymm6, x86::ymm6);
+    a_.vpcmpeqd(x86::ymm6, x86::ymm6, x86::ymm3);
+    a_.vmovmskps(x86::eax, x86::ymm6);
+    a_.xor_(x86::eax, 0xff);
+    a_.popcnt(x86::eax, x86::eax);
+    a_.add(x86::rbp, x86::rax);
+    a_.add(x86::r15, 32);
+  }
+
+  x86::Mem cst(uint32_t v) {
+    Bytes32 b;
+    for (size_t q = 0; q < 32; q += 4) std::memcpy(&b[q], &v, 4);
+    return cst_bytes(b);
+  }
+  x86::Mem cst_bytes(const Bytes32& b) {
+    auto it = pool_.find(b);
+    if (it == pool_.end()) it = pool_.emplace(b, a_.newLabel()).first;
+    return x86::ptr_256(it->second);
+  }
+
+  // A or X (dst) takes v in the current lanes.
+  void write(const x86::Ymm& dst, const x86::Ymm& v) {
+    if (full_)
+      a_.vmovdqa(dst, v);
+    else
+      a_.vpblendvb(dst, dst, v, x86::ymm2);
+  }
+  void write(const x86::Ymm& dst, const x86::Mem& v) {
+    if (full_)
+      a_.vmovdqa(dst, v);
+    else
+      a_.vpblendvb(dst, dst, v, x86::ymm2);
+  }
+
+  // Lanes whose caplen is below `end` leave the path (cBPF: return 0).
+  void need_caplen(size_t i, uint64_t end) {
+    if (end <= p_.known[i]) return;
+    if (end > UINT32_MAX) {
+      a_.vpxor(x86::ymm2, x86::ymm2, x86::ymm2);
+      return;
+    }
+    a_.vpcmpgtd(x86::ymm6, x86::ymm4, cst(static_cast<uint32_t>(end - 1) ^ kBias));
+    a_.vpand(x86::ymm2, x86::ymm2, x86::ymm6);
+  }
+
+  // The field of load i (size bytes at k, from its column's base) into ymm6.
+  void field(size_t i, uint32_t k, uint32_t size) {
+    const int c = p_.col[i];
+    a_.vmovdqa(x86::ymm6, x86::ptr_256(x86::rbx, col_off(c)));
+    a_.vpshufb(x86::ymm6, x86::ymm6, cst_bytes(field_shuffle(k - p_.cols[c].anchor, size)));
+  }
+
+  // LD IND whose X is an msh value (<= 60) on every path: a column load after the check
+  // caplen >= X + k + size.
+  void indirect_column(size_t i, uint32_t k, uint32_t size) {
+    a_.vpaddd(x86::ymm6, x86::ymm1, cst(k + size - 1));
+    a_.vpxor(x86::ymm6, x86::ymm6, cst(kBias));
+    a_.vpcmpgtd(x86::ymm6, x86::ymm4, x86::ymm6);
+    a_.vpand(x86::ymm2, x86::ymm2, x86::ymm6);
+    field(i, k, size);
+  }
+
+  // LD IND: the `size` bytes at X + k of every lane into ymm6; lanes out of bounds leave.
+  void indirect(uint32_t k, uint32_t size) {
+    const uint64_t end = uint64_t{k} + size;
+    if (end > UINT32_MAX) {
+      a_.vpxor(x86::ymm2, x86::ymm2, x86::ymm2);
+      return;
+    }
+    const uint32_t e = static_cast<uint32_t>(end);
+    // valid = caplen >= e && X <= caplen - e (unsigned), as libpcap checks.
+    a_.vpsubd(x86::ymm6, x86::ymm5, cst(e));
+    a_.vpxor(x86::ymm6, x86::ymm6, cst(kBias));
+    a_.vpxor(x86::ymm7, x86::ymm1, cst(kBias));
+    a_.vpcmpgtd(x86::ymm7, x86::ymm7, x86::ymm6);  // X > caplen - e
+    a_.vpcmpgtd(x86::ymm6, x86::ymm4, cst((e - 1) ^ kBias));
+    a_.vpandn(x86::ymm6, x86::ymm7, x86::ymm6);
+    a_.vpand(x86::ymm2, x86::ymm2, x86::ymm6);
+    // The dword ending at the field's last byte, or (X + e < 4) the first dword, shifted.
+    a_.vpaddd(x86::ymm7, x86::ymm1, cst(e - 4));
+    if (e < 4) {
+      a_.vpxor(x86::ymm8, x86::ymm8, x86::ymm8);
+      a_.vpminsd(x86::ymm9, x86::ymm7, x86::ymm8);
+      a_.vpsubd(x86::ymm9, x86::ymm8, x86::ymm9);
+      a_.vpslld(x86::ymm9, x86::ymm9, 3);  // 8 * (4 - (X + e)) when positive
+      a_.vpmaxsd(x86::ymm7, x86::ymm7, x86::ymm8);
+    }
+    a_.vpand(x86::ymm7, x86::ymm7, x86::ymm2);  // lanes off the path read the first dword
+    a_.vmovdqa(x86::ptr_256(x86::rbx, kAnc), x86::ymm7);
+    for (int l = 0; l < static_cast<int>(kLanes); ++l) {
+      a_.mov(x86::ecx, x86::ptr_32(x86::rbx, kAnc + 4 * l));
+      a_.mov(x86::rdx, x86::ptr_64(x86::rbx, kPtr + 8 * l));
+      a_.mov(x86::eax, x86::ptr_32(x86::rdx, x86::rcx));
+      a_.mov(x86::ptr_32(x86::rbx, kTmp + 4 * l), x86::eax);
+    }
+    a_.vmovdqa(x86::ymm6, x86::ptr_256(x86::rbx, kTmp));
+    if (e >= 4) {
+      a_.vpshufb(x86::ymm6, x86::ymm6, cst_bytes(field_shuffle(4 - size, size)));
+    } else {
+      a_.vpshufb(x86::ymm6, x86::ymm6, cst_bytes(field_shuffle(0, 4)));
+      a_.vpsrlvd(x86::ymm6, x86::ymm6, x86::ymm9);
+      if (size < 4) a_.vpand(x86::ymm6, x86::ymm6, cst(size == 1 ? 0xffu : 0xffffu));
+    }
+  }
+
+  void load(size_t i, const CbpfInsn& c) {
+    const bool to_x = (c.code & 7) == kLdx;
+    const x86::Ymm dst = to_x ? x86::ymm1 : x86::ymm0;
+    switch (c.code & 0xe0) {
+      case kImm:
+        write(dst, cst(c.k));
+        return;
+      case kLen:
+        write(dst, x86::ymm10);
+        return;
+      case kMem:
+        write(dst, x86::ptr_256(x86::rbx, mem_off() + 32 * static_cast<int>(c.k % kMemWords)));
+        return;
+      case kAbs: {
+        const uint32_t sz = size_of(c.code);
+        need_caplen(i, uint64_t{c.k} + sz);
+        field(i, c.k, sz);
+        write(dst, x86::ymm6);
+        return;
+      }
+      case kInd:
+        if (p_.col[i] >= 0)
+          indirect_column(i, c.k, size_of(c.code));
+        else
+          indirect(c.k, size_of(c.code));
+        write(dst, x86::ymm6);
+        return;
+      default:  // kMsh
+        need_caplen(i, uint64_t{c.k} + 1);
+        field(i, c.k, 1);
+        a_.vpand(x86::ymm6, x86::ymm6, cst(0xf));
+        a_.vpslld(x86::ymm6, x86::ymm6, 2);
+        write(dst, x86::ymm6);
+    }
+  }
+
+  void store(const CbpfInsn& c) {
+    const x86::Mem m = x86::ptr_256(x86::rbx, mem_off() + 32 * static_cast<int>(c.k % kMemWords));
+    const x86::Ymm src = (c.code & 7) == kStx ? x86::ymm1 : x86::ymm0;
+    if (full_) {
+      a_.vmovdqa(m, src);
+      return;
+    }
+    a_.vmovdqa(x86::ymm6, m);
+    a_.vpblendvb(x86::ymm6, x86::ymm6, src, x86::ymm2);
+    a_.vmovdqa(m, x86::ymm6);
+  }
+
+  // Division lane by lane; X == 0 lanes leave the path first (cBPF: return 0).
+  void divide(const CbpfInsn& c, bool mod) {
+    const bool by_x = c.code & kX;
+    if (by_x) {
+      a_.vpxor(x86::ymm7, x86::ymm7, x86::ymm7);
+      a_.vpcmpeqd(x86::ymm7, x86::ymm7, x86::ymm1);
+      a_.vpandn(x86::ymm2, x86::ymm7, x86::ymm2);
+      a_.vpsubd(x86::ymm7, x86::ymm1, x86::ymm7);  // 0 -> 1: never divide by zero
+      a_.vmovdqa(x86::ptr_256(x86::rbx, kAnc), x86::ymm7);
+    } else if (std::has_single_bit(c.k)) {
+      if (mod)
+        a_.vpand(x86::ymm6, x86::ymm0, cst(c.k - 1));
+      else
+        a_.vpsrld(x86::ymm6, x86::ymm0, std::countr_zero(c.k));
+      return;
+    }
+    a_.vmovdqa(x86::ptr_256(x86::rbx, kTmp), x86::ymm0);
+    for (int l = 0; l < static_cast<int>(kLanes); ++l) {
+      a_.mov(x86::eax, x86::ptr_32(x86::rbx, kTmp + 4 * l));
+      a_.xor_(x86::edx, x86::edx);
+      if (by_x)
+        a_.mov(x86::ecx, x86::ptr_32(x86::rbx, kAnc + 4 * l));
+      else
+        a_.mov(x86::ecx, c.k);
+      a_.div(x86::edx, x86::eax, x86::ecx);
+      a_.mov(x86::ptr_32(x86::rbx, kTmp + 4 * l), mod ? x86::edx : x86::eax);
+    }
+    a_.vmovdqa(x86::ymm6, x86::ptr_256(x86::rbx, kTmp));
+  }
+
+  void alu(const CbpfInsn& c) {
+    const uint16_t op = c.code & 0xf0;
+    const bool by_x = c.code & kX;
+    const x86::Ymm a = x86::ymm0, r = x86::ymm6;
+    auto binop = [&](x86::Inst::Id id) {
+      if (by_x)
+        a_.emit(id, r, a, x86::ymm1);
+      else
+        a_.emit(id, r, a, cst(c.k));
+    };
+    switch (op) {
+      case kAdd:
+        binop(x86::Inst::kIdVpaddd);
+        break;
+      case kSub:
+        binop(x86::Inst::kIdVpsubd);
+        break;
+      case kMul:
+        binop(x86::Inst::kIdVpmulld);
+        break;
+      case kOr:
+        binop(x86::Inst::kIdVpor);
+        break;
+      case kAnd:
+        binop(x86::Inst::kIdVpand);
+        break;
+      case kXor:
+        binop(x86::Inst::kIdVpxor);
+        break;
+      case kLsh:
+      case kRsh:
+        // Counts of 32 or more give 0, as libpcap's bpf_filter computes them.
+        if (by_x)
+          (op == kLsh ? a_.vpsllvd(r, a, x86::ymm1) : a_.vpsrlvd(r, a, x86::ymm1));
+        else if (c.k >= 32)
+          a_.vpxor(r, r, r);
+        else
+          (op == kLsh ? a_.vpslld(r, a, c.k) : a_.vpsrld(r, a, c.k));
+        break;
+      case kNeg:
+        a_.vpxor(r, r, r);
+        a_.vpsubd(r, r, a);
+        break;
+      default:  // kDiv, kMod
+        divide(c, op == kMod);
+    }
+    write(x86::ymm0, r);
+  }
+
+  // Where parked mask s lives: one of ymm11-15 or scratch.
+  asmjit::Operand slot_of(int s) const {
+    if (p_.slot_reg[s] >= 0) return x86::Ymm(11 + p_.slot_reg[s]);
+    return x86::ptr_256(x86::rbx, slot_off(s));
+  }
+
+  // Lanes in `m` continue at instruction t (the caller knows t != i + 1 or handles it).
+  void park(const x86::Ymm& m, uint32_t t) {
+    const CbpfInsn& c = prog_[t];
+    if (is_ret(c)) {
+      if ((c.code & 0x18) == kK && c.k == 0) return;
+      if ((c.code & 0x18) == kK)
+        a_.vpand(x86::ymm9, m, cst(c.k));
+      else
+        a_.vpand(x86::ymm9, m, x86::ymm0);
+      a_.vpor(x86::ymm3, x86::ymm3, x86::ymm9);
+      return;
+    }
+    const int s = p_.slot[t];
+    const asmjit::Operand slot = slot_of(s);
+    if (written_[s]) {
+      a_.emit(x86::Inst::kIdVpor, x86::ymm9, m, slot);
+      a_.emit(x86::Inst::kIdVmovdqa, slot, x86::ymm9);
+    } else {
+      a_.emit(x86::Inst::kIdVmovdqa, slot, m);
+      written_[s] = true;
+    }
+  }
+
+  // Routes the lanes of `m` to t; those for the next instruction stay in ymm2.
+  void route(size_t i, const x86::Ymm& m, uint32_t t) {
+    if (t == i + 1 && !is_ret(prog_[t])) {
+      if (m != x86::ymm2) a_.vmovdqa(x86::ymm2, m);
+      live_ = true;
+    } else {
+      park(m, t);
+    }
+  }
+
+  void jump(size_t i, const CbpfInsn& c) {
+    const uint32_t t = p_.jt[i], f = p_.jf[i];
+    live_ = false;
+    if (t == f) {
+      route(i, x86::ymm2, t);
+      return;
+    }
+    const bool by_x = c.code & kX;
+    const x86::Ymm m = x86::ymm6;
+    bool inverted = false;  // m holds the lanes where the condition is false
+    switch (c.code & 0xf0) {
+      case kJeq:
+        if (by_x)
+          a_.vpcmpeqd(m, x86::ymm0, x86::ymm1);
+        else
+          a_.vpcmpeqd(m, x86::ymm0, cst(c.k));
+        break;
+      case kJgt:  // A > s unsigned
+      case kJge:  // A >= s: not s > A
+        a_.vpxor(x86::ymm7, x86::ymm0, cst(kBias));
+        if (by_x) {
+          a_.vpxor(x86::ymm8, x86::ymm1, cst(kBias));
+        } else {
+          a_.vmovdqa(x86::ymm8, cst(c.k ^ kBias));
+        }
+        if ((c.code & 0xf0) == kJgt) {
+          a_.vpcmpgtd(m, x86::ymm7, x86::ymm8);
+        } else {
+          a_.vpcmpgtd(m, x86::ymm8, x86::ymm7);
+          inverted = true;
+        }
+        break;
+      default:  // kJset: m = (A & s) == 0
+        if (by_x)
+          a_.vpand(m, x86::ymm0, x86::ymm1);
+        else
+          a_.vpand(m, x86::ymm0, cst(c.k));
+        a_.vpxor(x86::ymm7, x86::ymm7, x86::ymm7);
+        a_.vpcmpeqd(m, m, x86::ymm7);
+        inverted = true;
+    }
+    const x86::Ymm yes = x86::ymm7, no = x86::ymm8;
+    if (inverted) {
+      a_.vpandn(yes, m, x86::ymm2);
+      a_.vpand(no, m, x86::ymm2);
+    } else {
+      a_.vpand(yes, m, x86::ymm2);
+      a_.vpandn(no, m, x86::ymm2);
+    }
+    // The fall-through share last, so ymm2 is overwritten after both are read.
+    if (t == i + 1) {
+      route(i, no, f);
+      route(i, yes, t);
+    } else {
+      route(i, yes, t);
+      route(i, no, f);
+    }
+  }
+
+  void insn(size_t i) {
+    const CbpfInsn& c = prog_[i];
+    if (!p_.reach[i]) {
+      live_ = false;
+      return;
+    }
+    const int s = p_.slot[i];
+    if (s >= 0 && written_[s]) {
+      const asmjit::Operand slot = slot_of(s);
+      if (live_)
+        a_.emit(x86::Inst::kIdVpor, x86::ymm2, x86::ymm2, slot);
+      else
+        a_.emit(x86::Inst::kIdVmovdqa, x86::ymm2, slot);
+      live_ = true;
+    }
+    if (!live_) return;
+    full_ = p_.full[i];
+    switch (c.code & 7) {
+      case kLd:
+      case kLdx:
+        load(i, c);
+        break;
+      case kSt:
+      case kStx:
+        store(c);
+        break;
+      case kAlu:
+        alu(c);
+        break;
+      case kJmp:
+        jump(i, c);
+        break;
+      case kRet:
+        park(x86::ymm2, static_cast<uint32_t>(i));
+        live_ = false;
+        break;
+      default:  // kMisc
+        if ((c.code & 0xf8) == kTax)
+          write(x86::ymm1, x86::ymm0);
+        else
+          write(x86::ymm0, x86::ymm1);
+    }
+  }
+
+  std::span<const CbpfInsn> prog_;
+  const Plan& p_;
+  x86::Assembler& a_;
+  std::vector<bool> written_;  // parked-mask slots stored to so far in this group
+  std::map<Bytes32, Label> pool_;
+  bool live_ = false;  // ymm2 holds lanes for the instruction being emitted
+  bool full_ = false;
+};
+
+// Inactive lanes of a partial group: no captured bytes.
+const CbpfSkbCtx kIdle{};
+
+}  // namespace
+
+bool FilterVec::cpu_supported() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+}
+
+Result<std::unique_ptr<FilterVec>> FilterVec::compile(std::span<const CbpfInsn> prog) {
+  if (!cpu_supported()) return make_error(Errc::kUnsupported, "vector filter JIT: no AVX2");
+  BOMBUS_ASSIGN_OR_RETURN(const Plan plan, plan_vec(prog));
+  asmjit::CodeHolder code;
+  code.init(asmjit::Environment::host());
+  FirstError errors;
+  code.setErrorHandler(&errors);
+  x86::Assembler a(&code);
+  VecEmitter e(prog, plan, a);
+  e.emit();
+  if (errors.err == asmjit::kErrorOk &&
+      (code.flatten() != asmjit::kErrorOk || code.resolveUnresolvedLinks() != asmjit::kErrorOk))
+    errors.msg = "cannot lay out the code";
+  if (!errors.msg.empty()) return make_error(Errc::kIo, "vector filter JIT: asmjit: " + errors.msg);
+  const size_t size = code.codeSize();
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t mapped = (size + page - 1) / page * page;
+  void* mem = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mem == MAP_FAILED) return make_error(Errc::kNoMem, "vector filter JIT: mmap failed");
+  std::unique_ptr<FilterVec> f(new FilterVec());
+  f->mem_ = mem;
+  f->mapped_ = mapped;
+  f->size_ = size;
+  f->scratch_ = (e.scratch_size() + 31) / 32 * 32;
+  f->mem_off_ = static_cast<size_t>(e.mem_off());
+  if (code.relocateToBase(reinterpret_cast<uint64_t>(mem)) != asmjit::kErrorOk)
+    return make_error(Errc::kIo, "vector filter JIT: relocation failed");
+  code.copyFlattenedData(mem, size, asmjit::CopySectionFlags::kPadTargetBuffer);
+  if (mprotect(mem, mapped, PROT_READ | PROT_EXEC) != 0)
+    return make_error(Errc::kIo,
+                      fmt::format("vector filter JIT: mprotect: {}", std::strerror(errno)));
+  f->fn_ = reinterpret_cast<Fn>(mem);
+  return f;
+}
+
+FilterVec::~FilterVec() {
+  if (mem_) munmap(mem_, mapped_);
+}
+
+uint64_t FilterVec::run_batch(const void* first, size_t stride, size_t n, uint32_t* out) const {
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < scratch_ + 32) buf.resize(scratch_ + 32);
+  uint8_t* scratch = reinterpret_cast<uint8_t*>(
+      (reinterpret_cast<uintptr_t>(buf.data()) + 31) & ~uintptr_t{31});
+  std::memset(scratch + mem_off_, 0, 32 * kMemWords);
+  const size_t groups = n / kLanes;
+  uint64_t matched = fn_(first, stride, groups, out, scratch);
+  const size_t rest = n - groups * kLanes;
+  if (rest == 0) return matched;
+  // The last packets with idle lanes after them, results kept for the real ones only.
+  std::array<CbpfSkbCtx, kLanes> tail;
+  tail.fill(kIdle);
+  const auto* base = static_cast<const uint8_t*>(first) + groups * kLanes * stride;
+  for (size_t l = 0; l < rest; ++l)
+    std::memcpy(&tail[l], base + l * stride, sizeof(CbpfSkbCtx));
+  alignas(32) std::array<uint32_t, kLanes> res{};
+  fn_(tail.data(), sizeof(CbpfSkbCtx), 1, res.data(), scratch);
+  for (size_t l = 0; l < rest; ++l) {
+    out[groups * kLanes + l] = res[l];
+    matched += res[l] != 0;
+  }
+  return matched;
+}
+
+}  // namespace bombus::net

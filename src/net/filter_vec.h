@@ -1,0 +1,68 @@
+// Issue #8 item 5: a classic filter (pcap_compile output) JIT-compiled into AVX2 code that
+// filters 8 packets at once, with no branch that depends on packet contents. On real traffic
+// the branchy JIT (filter_jit.h) mispredicts its ethertype/protocol/port tests about once per
+// packet; this body pays the same cost whatever the packet order.
+//
+// Per group of 8 packets the generated code first copies, packet by packet, every 4-byte
+// window of the packet the program reads at a constant offset into a column (one dword per
+// lane); then it runs the program once for all 8 lanes as predicated vector code: A, X and
+// M[] are 8 x 32-bit lanes, each instruction runs under a path mask, a conditional jump splits
+// the mask between its targets (a mask parked in memory until its target is reached, program
+// order being a topological order of the DAG), a return ORs its value into the lanes that
+// reach it. Constant-offset loads are one vpshufb of a column (byte swap and field extraction
+// in one), bounds checks compare lane caplens (skipped where a dominating load already proved
+// them), indirect loads (LD IND) read each lane's dword with scalar loads.
+//
+// Memory safety without per-packet bounds branches: a packet's first W bytes (W covers every
+// constant-offset window) are read only when they lie on the same 4 KiB page as a captured
+// byte (or the packet has >= W bytes); otherwise the packet is first copied into a zeroed
+// buffer. Bytes past caplen are never used: every load checks its lane's caplen as libpcap does.
+// Division runs lane by lane in scalar code. Programs with backward jumps, ancillary or
+// negative-offset loads (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF), constant offsets past 256 bytes
+// or more than 512 instructions are refused (Errc::kUnsupported): the caller uses another
+// engine. Same answers as libpcap's bpf_filter (tests/unit/net/filter_vec_test.cc).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "base/result.h"
+#include "net/cbpf.h"
+
+namespace bombus::net {
+
+class FilterVec {
+ public:
+  // Errc::kUnsupported when the CPU lacks AVX2 or the program is outside the subset above.
+  static Result<std::unique_ptr<FilterVec>> compile(std::span<const CbpfInsn> prog);
+  static bool cpu_supported();
+  ~FilterVec();
+  FilterVec(const FilterVec&) = delete;
+  FilterVec& operator=(const FilterVec&) = delete;
+
+  // Runs the filter on `n` CbpfSkbCtx (cbpf_to_ebpf.h) laid out `stride` bytes apart from
+  // `first`; each packet's return value goes to out[i]. Returns how many are nonzero.
+  uint64_t run_batch(const void* first, size_t stride, size_t n, uint32_t* out) const;
+  uint32_t run(const void* ctx) const {
+    uint32_t r = 0;
+    run_batch(ctx, 0, 1, &r);
+    return r;
+  }
+  size_t code_size() const { return size_; }
+  const void* code() const { return mem_; }  // the native code (for disassembly)
+
+ private:
+  // fn(first ctx, stride, groups of 8, out, scratch) -> matches.
+  using Fn = uint64_t (*)(const void*, size_t, size_t, uint32_t*, uint8_t*);
+  FilterVec() = default;
+  void* mem_ = nullptr;
+  size_t mapped_ = 0;
+  size_t size_ = 0;
+  size_t scratch_ = 0;   // bytes of scratch the code uses (32-byte aligned)
+  size_t mem_off_ = 0;   // where M[] starts in it, zeroed per call
+  Fn fn_ = nullptr;
+};
+
+}  // namespace bombus::net
