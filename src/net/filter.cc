@@ -13,6 +13,7 @@
 #include "net/cpu_time.h"
 #include "net/engines.h"
 #include "net/filter_jit.h"
+#include "net/filter_vec.h"
 
 namespace bombus::net {
 
@@ -124,24 +125,38 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
   stats.cbpf_insns = cbpf.size();
   stats.kernel_accepts = mode == CbpfMode::kSocket;
   EbpfRunner runner;
-  std::unique_ptr<FilterJit> lean, flat;  // with both: probe, then keep the faster in lean
-  double probe_best[2] = {1e300, 1e300};  // the fastest batch of each body, ns/packet
+  // The batch bodies to choose from: with more than one, run_batch() times them on alternate
+  // batches of the first kJitProbeBatches and keeps the one with the fastest batch.
+  struct Candidate {
+    const char* name;
+    std::function<void(const CbpfSkbCtx*, size_t, uint32_t*)> run;
+    double best = 1e300;  // the fastest batch so far, ns/packet
+  };
+  std::vector<Candidate> bodies;
   int batches = 0;
+  std::unique_ptr<FilterJit> lean, flat;
+  std::unique_ptr<FilterVec> vec;
   if (opts.engine == FilterEngine::kEbpf) {
     BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf, mode));
     stats.ebpf_insns = ebpf.size();
     if (!opts.ebpf_engine && mode == CbpfMode::kSocket && !engine_overridden() &&
         filter_jit_supports(ebpf)) {
-      // The default: the whole batch in one call of the lean JIT.
+      // The default: the whole batch in one call of the lean JIT or the vector JIT.
       using Body = FilterOptions::JitBody;
-      if (opts.jit_body != Body::kFlat) {
+      const Body want = opts.jit_body;
+      if (want == Body::kAuto || want == Body::kBranchy || want == Body::kFlat) {
         BOMBUS_ASSIGN_OR_RETURN(lean, FilterJit::compile(ebpf, FilterJitMode::kBranchy));
       }
-      if (opts.jit_body != Body::kBranchy) {
+      if (want == Body::kAuto || want == Body::kFlat) {
         BOMBUS_ASSIGN_OR_RETURN(flat, FilterJit::compile(ebpf, FilterJitMode::kFlat));
-        if (!flat->flat() && lean) flat.reset();  // no branch-free body: nothing to compare
-        if (!lean) std::swap(lean, flat);
+        if (!flat->flat()) flat.reset();  // no branch-free body: the same code as lean
       }
+      if (want == Body::kAuto || want == Body::kVector) {
+        auto v = FilterVec::compile(cbpf);
+        if (v.ok()) vec = std::move(*v);  // outside its subset: the lean JIT only
+      }
+      if (want == Body::kFlat && flat) lean.reset();
+      if (want == Body::kVector && vec) lean.reset();
     } else {
       // Backward jumps can loop: such programs run on the checked interpreter with a budget.
       EbpfEngineFactory factory = opts.ebpf_engine            ? opts.ebpf_engine
@@ -150,6 +165,16 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
       BOMBUS_ASSIGN_OR_RETURN(runner, factory(std::move(ebpf)));
     }
   }
+  for (FilterJit* j : {lean.get(), flat.get()})
+    if (j)
+      bodies.push_back({j == flat.get() ? "flat" : "branchy", [j](const CbpfSkbCtx* c, size_t n, uint32_t* out) {
+        j->run_batch(c, sizeof(CbpfSkbCtx), n, out);
+      }});
+  if (vec)
+    bodies.push_back({"vector", [v = vec.get()](const CbpfSkbCtx* c, size_t n, uint32_t* out) {
+      v->run_batch(c, sizeof(CbpfSkbCtx), n, out);
+    }});
+  if (bodies.size() == 1) stats.body = bodies[0].name;
   std::unique_ptr<PcapWriter> writer;
   if (opts.write_out) {
     BOMBUS_ASSIGN_OR_RETURN(writer, PcapWriter::open(*opts.write_out, info));
@@ -185,18 +210,23 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
       const uint64_t t0 = thread_cpu_ns();
       switch (opts.engine) {
         case FilterEngine::kEbpf:
-          if (flat) {  // probing: alternate batches between the two bodies
-            const int k = batches++ % 2;
+          if (bodies.size() > 1) {  // probing: alternate batches between the bodies
+            Candidate& c = bodies[static_cast<size_t>(batches++) % bodies.size()];
             const uint64_t p0 = thread_cpu_ns();
-            (k ? flat : lean)->run_batch(b.ctxs.data(), sizeof(CbpfSkbCtx), n, out);
+            c.run(b.ctxs.data(), n, out);
             // The fastest batch: a batch the scheduler interrupted says nothing about the code.
-            probe_best[k] = std::min(probe_best[k], static_cast<double>(thread_cpu_since(p0)) / n);
+            c.best = std::min(c.best, static_cast<double>(thread_cpu_since(p0)) / n);
             if (batches == kJitProbeBatches) {
-              if (probe_best[1] < probe_best[0]) std::swap(lean, flat);
-              flat.reset();
+              auto best = std::min_element(
+                  bodies.begin(), bodies.end(),
+                  [](const Candidate& x, const Candidate& y) { return x.best < y.best; });
+              Candidate keep = std::move(*best);
+              bodies.clear();
+              bodies.push_back(std::move(keep));
+              stats.body = bodies[0].name;
             }
-          } else if (lean) {
-            lean->run_batch(b.ctxs.data(), sizeof(CbpfSkbCtx), n, out);
+          } else if (!bodies.empty()) {
+            bodies[0].run(b.ctxs.data(), n, out);
           } else {
             for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(runner(&b.ctxs[i]));
           }
@@ -257,9 +287,9 @@ std::string format_filter_stats(const FilterStats& s, bool json) {
   if (json)
     return fmt::format(
         "{{\"packets\":{},\"matched\":{},\"ns\":{},\"ns_per_packet\":{:.1f},\"cbpf_insns\":{},"
-        "\"ebpf_insns\":{},\"kernel_accepts\":{}}}",
+        "\"ebpf_insns\":{},\"kernel_accepts\":{},\"body\":\"{}\"}}",
         s.packets, s.matched, s.ns, s.ns_per_packet(), s.cbpf_insns, s.ebpf_insns,
-        s.kernel_accepts);
+        s.kernel_accepts, s.body);
   return fmt::format("matched {} of {} packets ({:.1f} ns/packet)", s.matched, s.packets,
                      s.ns_per_packet());
 }

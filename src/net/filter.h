@@ -56,10 +56,12 @@ struct FilterOptions {
   // Empty: the lean batch JIT (filter_jit.h) when the program is in its subset and no default
   // engine was installed, else default_ebpf_engine().
   EbpfEngineFactory ebpf_engine;
-  // Which body of the lean batch JIT runs: kAuto times the branchy and the branch-free body
-  // (FilterJitMode::kFlat, when the program has one) on alternate batches of the first
-  // kJitProbeBatches and keeps the one with the fastest batch; the others force one body.
-  enum class JitBody { kAuto, kBranchy, kFlat };
+  // Which batch body runs: kAuto times the lean JIT's branchy body, its branch-free body
+  // (FilterJitMode::kFlat, when the program has one) and the 8-packet vector JIT (filter_vec.h,
+  // when the program is in its subset) on alternate batches of the first kJitProbeBatches and
+  // keeps the one with the fastest batch; the others force one body (kFlat and kVector fall
+  // back to kBranchy when the program has no such body).
+  enum class JitBody { kAuto, kBranchy, kFlat, kVector };
   JitBody jit_body = JitBody::kAuto;
   // Called after each batch of packets: totals so far and the reader's {offset, file size}.
   std::function<void(const FilterStats&, std::pair<uint64_t, uint64_t>)> progress;
@@ -74,6 +76,8 @@ struct FilterStats {
   size_t cbpf_insns = 0;
   size_t ebpf_insns = 0;
   bool kernel_accepts = true;  // false: only libpcap's rules accept it (backward jumps)
+  // The batch body that ran (branchy, flat or vector; after probing, the one kept), or empty.
+  std::string body;
   double ns_per_packet() const { return packets ? static_cast<double>(ns) / packets : 0.0; }
 };
 

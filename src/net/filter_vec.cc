@@ -23,6 +23,7 @@
 #include <cstring>
 #include <map>
 #include <vector>
+#include <cstdlib>
 
 #include "net/cbpf_to_ebpf.h"
 
@@ -68,9 +69,20 @@ struct Plan {
   std::vector<int> slot;            // parked-mask slot of instruction i, or -1
   std::vector<int> slot_reg;        // slot s lives in ymm(11 + slot_reg[s]), or -1: scratch
   std::vector<int> col;             // load i reads column col[i], or -1
-  std::vector<Column> cols;
+  std::vector<Column> cols;         // 4 per window: column 4w + j is dword j of window w
+  struct Window {
+    int64_t base = -1;  // as Column::base
+    uint32_t start = 0;
+    unsigned used = 0;  // bit j: column 4w + j is read
+  };
+  std::vector<Window> windows;      // 16 bytes of each packet, transposed into 4 columns
   std::vector<uint32_t> bases;      // the msh bytes of X-relative columns
   uint32_t window = 32;             // W: bytes of each packet the columns read
+  std::vector<bool> a_live;         // A is read before written from i on (on some path)
+  uint32_t max_end = 0;             // the highest end of a constant-offset load
+  // Every reachable nonzero return is `ret #accept`: lanes are ORed into a mask, and the
+  // results are mask & accept (0: returns differ or return A).
+  uint32_t accept = 0;
   bool wire = false, mem = false;
   int slots = 0;
 };
@@ -141,6 +153,33 @@ void assign_slot_regs(Plan& p, const std::vector<size_t>& first_park) {
         busy_until[r] = target[s];
         break;
       }
+}
+
+// Plan::accept and Plan::a_live (backward over the DAG: every edge goes forward).
+void plan_accept_and_liveness(Plan& p, std::span<const CbpfInsn> prog) {
+  const size_t n = p.n;
+  bool one_accept = true;
+  for (size_t i = 0; i < n; ++i) {
+    const CbpfInsn& c = prog[i];
+    if (!p.reach[i] || !is_ret(c)) continue;
+    if ((c.code & 0x18) == kA || (c.k != 0 && p.accept != 0 && c.k != p.accept)) one_accept = false;
+    if ((c.code & 0x18) == kK && c.k != 0) p.accept = c.k;
+  }
+  if (!one_accept) p.accept = 0;
+  p.a_live.assign(n, false);
+  for (size_t i = n; i-- > 0;) {
+    const CbpfInsn& c = prog[i];
+    const uint16_t cls = c.code & 7;
+    bool out = false;
+    if (cls == kJmp)
+      out = p.a_live[p.jt[i]] || p.a_live[p.jf[i]];
+    else if (cls != kRet)
+      out = p.a_live[i + 1];
+    const bool uses = (cls == kJmp && (c.code & 0xf0) != kJa) || (cls == kRet && (c.code & 0x18) == kA) ||
+                      cls == kAlu || cls == kSt || (cls == kMisc && (c.code & 0xf8) == kTax);
+    const bool defines = cls == kLd || cls == kAlu || (cls == kMisc && (c.code & 0xf8) == kTxa);
+    p.a_live[i] = uses || (out && !defines);
+  }
 }
 
 Result<Plan> plan_vec(std::span<const CbpfInsn> prog) {
@@ -227,21 +266,34 @@ Result<Plan> plan_vec(std::span<const CbpfInsn> prog) {
       edge(static_cast<uint32_t>(i + 1), true);
     }
   }
-  // Columns: each field lies inside the dword of one anchor of its base; greedily, a new anchor
-  // at the first field (by offset) the previous one does not cover.
+  // Windows: 16 bytes per lane, from the first field (by offset) no earlier window of its
+  // base holds inside one of its 4 dwords.
   std::sort(fields.begin(), fields.end(), [](const Field& a, const Field& b) {
     return a.base != b.base ? a.base < b.base : a.k < b.k;
   });
-  uint32_t end = 0;  // bytes of the packet the lane loop reads
+  uint32_t end = 0;  // bytes of the packet the column loads read
   for (const Field& f : fields) {
-    if (p.cols.empty() || p.cols.back().base != f.base ||
-        f.k + f.size > p.cols.back().anchor + 4)
-      p.cols.push_back({f.base, f.k});
-    p.col[f.pc] = static_cast<int>(p.cols.size() - 1);
-    end = std::max(end, p.cols.back().anchor + 4 + (f.base >= 0 ? 60 : 0));
+    auto holds = [&](const Plan::Window& w) {
+      return w.base == f.base && f.k >= w.start && f.k + f.size <= w.start + 16 &&
+             (f.k - w.start) / 4 == (f.k + f.size - 1 - w.start) / 4;
+    };
+    auto w = std::find_if(p.windows.begin(), p.windows.end(), holds);
+    if (w == p.windows.end()) {
+      p.windows.push_back({f.base, f.k, 0});
+      w = p.windows.end() - 1;
+      end = std::max(end, f.k + 16 + (f.base >= 0 ? 60 : 0));
+    }
+    const uint32_t j = (f.k - w->start) / 4;
+    w->used |= 1u << j;
+    p.col[f.pc] = static_cast<int>(4 * (w - p.windows.begin()) + j);
   }
+  for (const Plan::Window& w : p.windows)
+    for (uint32_t j = 0; j < 4; ++j) p.cols.push_back({w.base, w.start + 4 * j});
   for (uint32_t b : p.bases) end = std::max(end, b + 1);
   p.window = std::max<uint32_t>(32, (end + 31) / 32 * 32);
+  for (const Field& f : fields)
+    if (f.base < 0) p.max_end = std::max(p.max_end, f.k + f.size);
+  plan_accept_and_liveness(p, prog);
   assign_slot_regs(p, first_park);
   return p;
 }
@@ -301,14 +353,24 @@ class VecEmitter {
     a_.align(asmjit::AlignMode::kCode, 16);
     a_.bind(loop);
     header(fix, back);
+    prefetch();
     columns();
-    a_.vpcmpeqd(x86::ymm2, x86::ymm2, x86::ymm2);
-    a_.vpxor(x86::ymm3, x86::ymm3, x86::ymm3);
-    a_.vpxor(x86::ymm0, x86::ymm0, x86::ymm0);
-    a_.vpxor(x86::ymm1, x86::ymm1, x86::ymm1);
-    live_ = true;
-    std::fill(written_.begin(), written_.end(), false);
-    for (size_t i = 0; i < p_.n; ++i) insn(i);
+    if (p_.max_end > 0) {
+      // Groups whose 8 packets all hold every constant-offset load run a copy of the program
+      // without those bounds checks.
+      Label checked = a_.newLabel(), ran = a_.newLabel();
+      a_.vpcmpgtd(x86::ymm6, x86::ymm4, cst((p_.max_end - 1) ^ kBias));
+      a_.vmovmskps(x86::eax, x86::ymm6);
+      a_.cmp(x86::eax, 0xff);
+      a_.jne(checked);
+      program(true);
+      a_.jmp(ran);
+      a_.bind(checked);
+      program(false);
+      a_.bind(ran);
+    } else {
+      program(false);
+    }
     group_end();
     a_.dec(x86::r14);
     a_.jnz(loop);
@@ -340,18 +402,23 @@ class VecEmitter {
       a_.vmovdqu(rows[l].xmm(), lo[l]);
       a_.vinserti128(rows[l], rows[l], hi[l], 1);
     }
+    // The data pointers, copied with 8-byte moves: the column loads read them back at once,
+    // and a load forwarded from a wider vector store stalls.
+    for (int l = 0; l < 4; ++l) {
+      Mem p0 = lo[l], p1 = hi[l];
+      p0.setSize(8);
+      p1.setSize(8);
+      a_.mov(rax, p0);
+      a_.mov(ptr_64(rbx, kPtr + 8 * l), rax);
+      a_.mov(rax, p1);
+      a_.mov(ptr_64(rbx, kPtr + 8 * (l + 4)), rax);
+    }
     a_.lea(x86::r12, ptr(x86::r12, x86::r13, 3));
     a_.vpunpckhdq(ymm11, ymm6, ymm7);  // cap0 cap1 wire0 wire1 | 4 5
     a_.vpunpckhdq(ymm12, ymm8, ymm9);  // cap2 cap3 wire2 wire3 | 6 7
     a_.vpunpcklqdq(ymm5, ymm11, ymm12);
     if (p_.wire) a_.vpunpckhqdq(ymm10, ymm11, ymm12);
     a_.vpxor(ymm4, ymm5, cst(kBias));
-    a_.vpunpcklqdq(ymm11, ymm6, ymm7);  // p0 p1 | p4 p5
-    a_.vpunpcklqdq(ymm12, ymm8, ymm9);  // p2 p3 | p6 p7
-    a_.vperm2i128(ymm13, ymm11, ymm12, 0x20);
-    a_.vperm2i128(ymm14, ymm11, ymm12, 0x31);
-    a_.vmovdqa(ptr_256(rbx, kPtr), ymm13);
-    a_.vmovdqa(ptr_256(rbx, kPtr + 32), ymm14);
     // Unsafe: (data + W - 1 on another page than data, or caplen 0) and caplen < W.
     a_.vpunpckldq(ymm11, ymm6, ymm7);
     a_.vpunpckldq(ymm12, ymm8, ymm9);
@@ -401,29 +468,88 @@ class VecEmitter {
     a_.jmp(back);
   }
 
-  // Every lane's columns: the dwords the program's constant-offset and msh-relative loads read.
+  // The next group's packet bytes the windows read, into the cache while this group runs
+  // (r12 already points at the next group; nothing is read past the last one).
+  void prefetch() {
+    using namespace x86;  // NOLINT: register names
+    if (p_.windows.empty() || getenv("NOPF")) return;
+    uint32_t lo = UINT32_MAX, hi = 0;
+    for (const Plan::Window& w : p_.windows) {
+      lo = std::min(lo, w.start);
+      hi = std::max(hi, w.start + 15 + (w.base >= 0 ? 60 : 0));
+    }
+    Label skip = a_.newLabel();
+    a_.cmp(r14, 1);
+    a_.jbe(skip);
+    const Mem ctx[8] = {ptr_64(r12),         ptr_64(r12, r13),     ptr_64(r12, r13, 1),
+                        ptr_64(r12, r9),     ptr_64(r12, r13, 2),  ptr_64(r12, r10),
+                        ptr_64(r12, r9, 1),  ptr_64(r12, r11)};
+    for (const Mem& m : ctx) {
+      a_.mov(rax, m);
+      a_.prefetcht0(ptr(rax, static_cast<int32_t>(lo)));
+      if (hi / 64 != lo / 64) a_.prefetcht0(ptr(rax, static_cast<int32_t>(hi)));
+    }
+    a_.bind(skip);
+  }
+
+  // Every window's 16 bytes of the 8 lanes, transposed into its columns (ymm6-9 hold lanes
+  // l | l + 4 as rows, ymm11-14 the unpacked halves).
   void columns() {
     using namespace x86;  // NOLINT: register names
-    const Gp xr[kMaxBases] = {rcx, rdx, rsi};
-    for (int l = 0; l < static_cast<int>(kLanes); ++l) {
-      a_.mov(r8, ptr_64(rbx, kPtr + 8 * l));
-      for (size_t b = 0; b < p_.bases.size(); ++b) {
-        a_.movzx(xr[b].r32(), ptr_8(r8, static_cast<int32_t>(p_.bases[b])));
-        a_.and_(xr[b].r32(), 0xf);
-      }
-      for (size_t c = 0; c < p_.cols.size(); ++c) {
-        const Column& col = p_.cols[c];
-        const int32_t at = static_cast<int32_t>(col.anchor);
-        if (col.base < 0) {
-          a_.mov(eax, ptr_32(r8, at));
-        } else {
-          const size_t b = static_cast<size_t>(
-              std::find(p_.bases.begin(), p_.bases.end(), col.base) - p_.bases.begin());
-          a_.mov(eax, ptr_32(r8, xr[b], 2, at));
+    const Ymm rows[4] = {ymm6, ymm7, ymm8, ymm9};
+    for (size_t w = 0; w < p_.windows.size(); ++w) {
+      const Plan::Window& win = p_.windows[w];
+      const int32_t at = static_cast<int32_t>(win.start);
+      for (int l = 0; l < 4; ++l) {
+        a_.mov(r8, ptr_64(rbx, kPtr + 8 * l));
+        a_.mov(rdi, ptr_64(rbx, kPtr + 8 * (l + 4)));
+        Mem lo = ptr_128(r8, at), hi = ptr_128(rdi, at);
+        if (win.base >= 0) {
+          const int32_t b = static_cast<int32_t>(win.base);
+          a_.movzx(ecx, ptr_8(r8, b));
+          a_.and_(ecx, 0xf);
+          a_.movzx(edx, ptr_8(rdi, b));
+          a_.and_(edx, 0xf);
+          lo = ptr_128(r8, rcx, 2, at);
+          hi = ptr_128(rdi, rdx, 2, at);
         }
-        a_.mov(ptr_32(rbx, col_off(static_cast<int>(c)) + 4 * l), eax);
+        a_.vmovdqu(rows[l].xmm(), lo);
+        a_.vinserti128(rows[l], rows[l], hi, 1);
+      }
+      const int c0 = static_cast<int>(4 * w);
+      auto out = [&](int j, const Ymm& v) {
+        if (win.used >> j & 1) a_.vmovdqa(ptr_256(rbx, col_off(c0 + j)), v);
+      };
+      if (win.used & 3) {
+        a_.vpunpckldq(ymm11, ymm6, ymm7);  // d0 d0 d1 d1 of lanes 0 1 | 4 5
+        a_.vpunpckldq(ymm12, ymm8, ymm9);  // the same of lanes 2 3 | 6 7
+        if (win.used & 1) a_.vpunpcklqdq(ymm13, ymm11, ymm12);
+        out(0, ymm13);
+        if (win.used & 2) a_.vpunpckhqdq(ymm14, ymm11, ymm12);
+        out(1, ymm14);
+      }
+      if (win.used & 12) {
+        a_.vpunpckhdq(ymm11, ymm6, ymm7);
+        a_.vpunpckhdq(ymm12, ymm8, ymm9);
+        if (win.used & 4) a_.vpunpcklqdq(ymm13, ymm11, ymm12);
+        out(2, ymm13);
+        if (win.used & 8) a_.vpunpckhqdq(ymm14, ymm11, ymm12);
+        out(3, ymm14);
       }
     }
+  }
+
+  void program(bool long_packets) {
+    long_ = long_packets;
+    a_.vpcmpeqd(x86::ymm2, x86::ymm2, x86::ymm2);
+    a_.vpxor(x86::ymm3, x86::ymm3, x86::ymm3);
+    a_.vpxor(x86::ymm0, x86::ymm0, x86::ymm0);
+    a_.vpxor(x86::ymm1, x86::ymm1, x86::ymm1);
+    live_ = true;
+    a_in_ymm6_ = false;
+    std::fill(written_.begin(), written_.end(), false);
+    for (size_t i = 0; i < p_.n; ++i) insn(i);
+    if (p_.accept) a_.vpand(x86::ymm3, x86::ymm3, cst(p_.accept));
   }
 
   void group_end() {
@@ -464,7 +590,7 @@ class VecEmitter {
 
   // Lanes whose caplen is below `end` leave the path (cBPF: return 0).
   void need_caplen(size_t i, uint64_t end) {
-    if (end <= p_.known[i]) return;
+    if (end <= p_.known[i] || long_) return;
     if (end > UINT32_MAX) {
       a_.vpxor(x86::ymm2, x86::ymm2, x86::ymm2);
       return;
@@ -550,23 +676,24 @@ class VecEmitter {
         const uint32_t sz = size_of(c.code);
         need_caplen(i, uint64_t{c.k} + sz);
         field(i, c.k, sz);
-        write(dst, x86::ymm6);
-        return;
+        break;
       }
       case kInd:
         if (p_.col[i] >= 0)
           indirect_column(i, c.k, size_of(c.code));
         else
           indirect(c.k, size_of(c.code));
-        write(dst, x86::ymm6);
-        return;
+        break;
       default:  // kMsh
         need_caplen(i, uint64_t{c.k} + 1);
         field(i, c.k, 1);
         a_.vpand(x86::ymm6, x86::ymm6, cst(0xf));
         a_.vpslld(x86::ymm6, x86::ymm6, 2);
-        write(dst, x86::ymm6);
     }
+    if (!to_x && feeds_jump_only(i))
+      a_in_ymm6_ = true;
+    else
+      write(dst, x86::ymm6);
   }
 
   void store(const CbpfInsn& c) {
@@ -671,6 +798,10 @@ class VecEmitter {
     const CbpfInsn& c = prog_[t];
     if (is_ret(c)) {
       if ((c.code & 0x18) == kK && c.k == 0) return;
+      if (p_.accept) {
+        a_.vpor(x86::ymm3, x86::ymm3, m);
+        return;
+      }
       if ((c.code & 0x18) == kK)
         a_.vpand(x86::ymm9, m, cst(c.k));
       else
@@ -699,63 +830,85 @@ class VecEmitter {
     }
   }
 
+  bool drops(uint32_t t) const {  // lanes routed to t return 0: nothing to do for them
+    return is_ret(prog_[t]) && (prog_[t].code & 0x18) == kK && prog_[t].k == 0;
+  }
+
   void jump(size_t i, const CbpfInsn& c) {
     const uint32_t t = p_.jt[i], f = p_.jf[i];
+    const x86::Ymm a = a_in_ymm6_ ? x86::ymm6 : x86::ymm0;
+    a_in_ymm6_ = false;
     live_ = false;
-    if (t == f) {
+    const uint16_t op = c.code & 0xf0;
+    const bool by_x = c.code & kX;
+    if (t == f || (op == kJge && !by_x && c.k == 0)) {  // A >= 0 always holds
       route(i, x86::ymm2, t);
       return;
     }
-    const bool by_x = c.code & kX;
+    if (drops(t) && drops(f)) return;
     const x86::Ymm m = x86::ymm6;
     bool inverted = false;  // m holds the lanes where the condition is false
-    switch (c.code & 0xf0) {
+    switch (op) {
       case kJeq:
         if (by_x)
-          a_.vpcmpeqd(m, x86::ymm0, x86::ymm1);
+          a_.vpcmpeqd(m, a, x86::ymm1);
         else
-          a_.vpcmpeqd(m, x86::ymm0, cst(c.k));
+          a_.vpcmpeqd(m, a, cst(c.k));
         break;
       case kJgt:  // A > s unsigned
-      case kJge:  // A >= s: not s > A
-        a_.vpxor(x86::ymm7, x86::ymm0, cst(kBias));
-        if (by_x) {
+      case kJge:  // A >= s: not s > A; A >= K: A > K - 1
+        a_.vpxor(x86::ymm7, a, cst(kBias));
+        if (!by_x) {
+          a_.vpcmpgtd(m, x86::ymm7, cst((op == kJge ? c.k - 1 : c.k) ^ kBias));
+        } else {
           a_.vpxor(x86::ymm8, x86::ymm1, cst(kBias));
-        } else {
-          a_.vmovdqa(x86::ymm8, cst(c.k ^ kBias));
-        }
-        if ((c.code & 0xf0) == kJgt) {
-          a_.vpcmpgtd(m, x86::ymm7, x86::ymm8);
-        } else {
-          a_.vpcmpgtd(m, x86::ymm8, x86::ymm7);
-          inverted = true;
+          if (op == kJgt) {
+            a_.vpcmpgtd(m, x86::ymm7, x86::ymm8);
+          } else {
+            a_.vpcmpgtd(m, x86::ymm8, x86::ymm7);
+            inverted = true;
+          }
         }
         break;
       default:  // kJset: m = (A & s) == 0
         if (by_x)
-          a_.vpand(m, x86::ymm0, x86::ymm1);
+          a_.vpand(m, a, x86::ymm1);
         else
-          a_.vpand(m, x86::ymm0, cst(c.k));
+          a_.vpand(m, a, cst(c.k));
         a_.vpxor(x86::ymm7, x86::ymm7, x86::ymm7);
         a_.vpcmpeqd(m, m, x86::ymm7);
         inverted = true;
     }
     const x86::Ymm yes = x86::ymm7, no = x86::ymm8;
-    if (inverted) {
-      a_.vpandn(yes, m, x86::ymm2);
-      a_.vpand(no, m, x86::ymm2);
-    } else {
-      a_.vpand(yes, m, x86::ymm2);
-      a_.vpandn(no, m, x86::ymm2);
+    if (!drops(t)) {
+      if (inverted)
+        a_.vpandn(yes, m, x86::ymm2);
+      else
+        a_.vpand(yes, m, x86::ymm2);
+    }
+    if (!drops(f)) {
+      if (inverted)
+        a_.vpand(no, m, x86::ymm2);
+      else
+        a_.vpandn(no, m, x86::ymm2);
     }
     // The fall-through share last, so ymm2 is overwritten after both are read.
     if (t == i + 1) {
-      route(i, no, f);
-      route(i, yes, t);
+      if (!drops(f)) route(i, no, f);
+      if (!drops(t)) route(i, yes, t);
     } else {
-      route(i, yes, t);
-      route(i, no, f);
+      if (!drops(t)) route(i, yes, t);
+      if (!drops(f)) route(i, no, f);
     }
+  }
+
+  // A load into A whose only reader is the next instruction, a jump against K that nothing
+  // else reaches, after which A is dead: the jump reads the field from ymm6.
+  bool feeds_jump_only(size_t i) const {
+    if (i + 1 >= p_.n || p_.slot[i + 1] >= 0) return false;
+    const CbpfInsn& j = prog_[i + 1];
+    if ((j.code & 7) != kJmp || (j.code & 0xf0) == kJa || (j.code & kX)) return false;
+    return !p_.a_live[p_.jt[i + 1]] && !p_.a_live[p_.jf[i + 1]];
   }
 
   void insn(size_t i) {
@@ -808,6 +961,8 @@ class VecEmitter {
   std::vector<bool> written_;  // parked-mask slots stored to so far in this group
   std::map<Bytes32, Label> pool_;
   bool live_ = false;  // ymm2 holds lanes for the instruction being emitted
+  bool long_ = false;  // this copy runs only groups that hold every constant-offset load
+  bool a_in_ymm6_ = false;  // the next jump reads A from ymm6 (the load did not write ymm0)
   bool full_ = false;
 };
 

@@ -18,13 +18,17 @@ int do_filter(Args& args, const Globals& g) {
     }
     std::cerr << "Usage: bombus filter EXPRESSION FILE [write OUT_FILE] [count]\n"
                  "                    [engine { ebpf | interp | classic | libpcap }]\n"
+                 "                    [body { auto | branchy | flat | vector }]\n"
                  "\n"
                  "       EXPRESSION is a tcpdump filter expression (one word: quote it).\n"
                  "       FILE is a pcap or pcapng capture; matching packets go to OUT_FILE.\n"
                  "       count prints only the number of matching packets.\n"
                  "       ebpf (default): converted to eBPF, run by the lean batch JIT;\n"
                  "       interp: the same eBPF on the interpreter; classic: the reference\n"
-                 "       cBPF interpreter; libpcap: libpcap's bpf_filter().\n";
+                 "       cBPF interpreter; libpcap: libpcap's bpf_filter().\n"
+                 "       body picks the ebpf engine's code: branchy (the lean JIT), flat (its\n"
+                 "       branch-free body), vector (8 packets at once with AVX2); auto\n"
+                 "       (default) times them on the first batches and keeps the fastest.\n";
     return 0;
   }
   net::FilterOptions opts;
@@ -54,6 +58,21 @@ int do_filter(Args& args, const Globals& g) {
         opts.engine = net::FilterEngine::kLibpcap;
       } else {
         return fail(g, "unknown engine '" + *e + "', expected ebpf, interp, classic or libpcap");
+      }
+    } else if (args.accept("body")) {
+      auto b = args.require("body");
+      if (!b.ok()) return fail(g, b.error());
+      using Body = net::FilterOptions::JitBody;
+      if (is_prefix(*b, "auto")) {
+        opts.jit_body = Body::kAuto;
+      } else if (is_prefix(*b, "branchy")) {
+        opts.jit_body = Body::kBranchy;
+      } else if (is_prefix(*b, "flat")) {
+        opts.jit_body = Body::kFlat;
+      } else if (is_prefix(*b, "vector")) {
+        opts.jit_body = Body::kVector;
+      } else {
+        return fail(g, "unknown body '" + *b + "', expected auto, branchy, flat or vector");
       }
     } else {
       return fail(g, "unrecognized argument '" + args.peek() + "'");
