@@ -91,6 +91,9 @@ struct FilterBatch {
   static constexpr size_t kPackets = 512;  // ~250 KB of packets: still in L2 when filtered
   std::vector<uint8_t> arena;
   std::vector<CbpfSkbCtx> ctxs;
+  // The same packets as arrays (FilterVec::run_arrays).
+  std::vector<const uint8_t*> data;
+  std::vector<uint32_t> caplen, wire;
   std::vector<uint64_t> ts;
   std::vector<uint32_t> results;
   size_t used = 0;
@@ -103,6 +106,9 @@ struct FilterBatch {
     CbpfSkbCtx c = make_skb_ctx({arena.data() + used, v.data.size()}, v.wire_len);
     if (v.data.size() >= 14) c.meta.protocol = (v.data[12] << 8) | v.data[13];
     ctxs.push_back(c);
+    data.push_back(c.data);
+    caplen.push_back(c.caplen);
+    wire.push_back(c.wire_len);
     ts.push_back(v.ts_ns);
     used += v.data.size();
     return true;
@@ -110,6 +116,9 @@ struct FilterBatch {
   void clear() {
     used = 0;
     ctxs.clear();
+    data.clear();
+    caplen.clear();
+    wire.clear();
     ts.clear();
   }
 };
@@ -129,7 +138,7 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
   // batches of the first kJitProbeBatches and keeps the one with the fastest batch.
   struct Candidate {
     const char* name;
-    std::function<void(const CbpfSkbCtx*, size_t, uint32_t*)> run;
+    std::function<void(const FilterBatch&, uint32_t*)> run;
     double best = 1e300;  // the fastest batch so far, ns/packet
   };
   std::vector<Candidate> bodies;
@@ -167,12 +176,13 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
   }
   for (FilterJit* j : {lean.get(), flat.get()})
     if (j)
-      bodies.push_back({j == flat.get() ? "flat" : "branchy", [j](const CbpfSkbCtx* c, size_t n, uint32_t* out) {
-        j->run_batch(c, sizeof(CbpfSkbCtx), n, out);
-      }});
+      bodies.push_back({j == flat.get() ? "flat" : "branchy",
+                        [j](const FilterBatch& b, uint32_t* out) {
+                          j->run_batch(b.ctxs.data(), sizeof(CbpfSkbCtx), b.ctxs.size(), out);
+                        }});
   if (vec)
-    bodies.push_back({"vector", [v = vec.get()](const CbpfSkbCtx* c, size_t n, uint32_t* out) {
-      v->run_batch(c, sizeof(CbpfSkbCtx), n, out);
+    bodies.push_back({"vector", [v = vec.get()](const FilterBatch& b, uint32_t* out) {
+      v->run_arrays(b.data.data(), b.caplen.data(), b.wire.data(), b.ctxs.size(), out);
     }});
   if (bodies.size() == 1) stats.body = bodies[0].name;
   std::unique_ptr<PcapWriter> writer;
@@ -213,7 +223,7 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
           if (bodies.size() > 1) {  // probing: alternate batches between the bodies
             Candidate& c = bodies[static_cast<size_t>(batches++) % bodies.size()];
             const uint64_t p0 = thread_cpu_ns();
-            c.run(b.ctxs.data(), n, out);
+            c.run(b, out);
             // The fastest batch: a batch the scheduler interrupted says nothing about the code.
             c.best = std::min(c.best, static_cast<double>(thread_cpu_since(p0)) / n);
             if (batches == kJitProbeBatches) {
@@ -226,7 +236,7 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
               stats.body = bodies[0].name;
             }
           } else if (!bodies.empty()) {
-            bodies[0].run(b.ctxs.data(), n, out);
+            bodies[0].run(b, out);
           } else {
             for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint32_t>(runner(&b.ctxs[i]));
           }

@@ -339,14 +339,11 @@ class VecEmitter {
     for (const x86::Gp& r : saved) a_.push(r);
     a_.mov(x86::r12, x86::rdi);
     a_.mov(x86::r13, x86::rsi);
-    a_.mov(x86::r14, x86::rdx);
-    a_.mov(x86::r15, x86::rcx);
-    a_.mov(x86::rbx, x86::r8);
+    a_.mov(x86::r11, x86::rdx);
+    a_.mov(x86::r14, x86::rcx);
+    a_.mov(x86::r15, x86::r8);
+    a_.mov(x86::rbx, x86::r9);
     a_.xor_(x86::ebp, x86::ebp);
-    // r9, r10, r11: 3, 5 and 7 strides, to address the 8 contexts of a group.
-    a_.lea(x86::r9, x86::ptr(x86::r13, x86::r13, 1));
-    a_.lea(x86::r10, x86::ptr(x86::r13, x86::r13, 2));
-    a_.lea(x86::r11, x86::ptr(x86::r9, x86::r13, 2));
     Label done = a_.newLabel(), loop = a_.newLabel(), fix = a_.newLabel(), back = a_.newLabel();
     a_.test(x86::r14, x86::r14);
     a_.jz(done);
@@ -388,41 +385,18 @@ class VecEmitter {
   }
 
  private:
-  // The group's 8 contexts: caplens into ymm5 (ymm4 biased), wire lengths into ymm10, data
-  // pointers to kPtr; lanes whose first W bytes may not be readable go to `fix`.
+  // The group's caplens into ymm5 (ymm4 biased), wire lengths into ymm10, r10 at its 8 data
+  // pointers; lanes whose first W bytes may not be readable go to `fix`.
   void header(Label fix, Label back) {
     using namespace x86;  // NOLINT: register names
-    const Gp r12 = x86::r12, r13 = x86::r13;
-    // ymmL = lane L's {data, caplen, wire} | lane L + 4's.
-    const Mem lo[4] = {ptr_128(r12), ptr_128(r12, r13), ptr_128(r12, r13, 1), ptr_128(r12, r9)};
-    const Mem hi[4] = {ptr_128(r12, r13, 2), ptr_128(r12, r10), ptr_128(r12, r9, 1),
-                       ptr_128(r12, r11)};
-    const Ymm rows[4] = {ymm6, ymm7, ymm8, ymm9};
-    for (int l = 0; l < 4; ++l) {
-      a_.vmovdqu(rows[l].xmm(), lo[l]);
-      a_.vinserti128(rows[l], rows[l], hi[l], 1);
-    }
-    // The data pointers, copied with 8-byte moves: the column loads read them back at once,
-    // and a load forwarded from a wider vector store stalls.
-    for (int l = 0; l < 4; ++l) {
-      Mem p0 = lo[l], p1 = hi[l];
-      p0.setSize(8);
-      p1.setSize(8);
-      a_.mov(rax, p0);
-      a_.mov(ptr_64(rbx, kPtr + 8 * l), rax);
-      a_.mov(rax, p1);
-      a_.mov(ptr_64(rbx, kPtr + 8 * (l + 4)), rax);
-    }
-    a_.lea(x86::r12, ptr(x86::r12, x86::r13, 3));
-    a_.vpunpckhdq(ymm11, ymm6, ymm7);  // cap0 cap1 wire0 wire1 | 4 5
-    a_.vpunpckhdq(ymm12, ymm8, ymm9);  // cap2 cap3 wire2 wire3 | 6 7
-    a_.vpunpcklqdq(ymm5, ymm11, ymm12);
-    if (p_.wire) a_.vpunpckhqdq(ymm10, ymm11, ymm12);
+    a_.mov(r10, r12);
+    a_.vmovdqu(ymm5, ptr_256(r13));
     a_.vpxor(ymm4, ymm5, cst(kBias));
+    if (p_.wire) a_.vmovdqu(ymm10, ptr_256(r11));
     // Unsafe: (data + W - 1 on another page than data, or caplen 0) and caplen < W.
-    a_.vpunpckldq(ymm11, ymm6, ymm7);
-    a_.vpunpckldq(ymm12, ymm8, ymm9);
-    a_.vpunpcklqdq(ymm11, ymm11, ymm12);  // low halves of the 8 pointers
+    a_.vmovdqu(ymm11, ptr_256(r12));
+    a_.vshufps(ymm11, ymm11, ptr_256(r12, 32), 0x88);  // low halves: p0 p1 p4 p5 | p2 p3 p6 p7
+    a_.vpermq(ymm11, ymm11, 0xd8);
     a_.vpand(ymm11, ymm11, cst(4095));
     a_.vpcmpgtd(ymm11, ymm11, cst(4096 - p_.window));
     a_.vpxor(ymm12, ymm12, ymm12);
@@ -437,18 +411,23 @@ class VecEmitter {
     a_.bind(back);
   }
 
-  // Out of line: each unsafe lane (bits of eax) gets its caplen (< W) bytes copied into its
-  // zeroed lane buffer, which becomes its data pointer.
+  // Out of line: the group's pointers are copied to kPtr (r10 then points there) and each
+  // unsafe lane (bits of eax) gets its caplen (< W) bytes copied into its zeroed lane buffer,
+  // which becomes its data pointer.
   void fixup(Label fix, Label back) {
     using namespace x86;  // NOLINT: register names
     Label next = a_.newLabel(), copy = a_.newLabel(), copied = a_.newLabel();
     a_.bind(fix);
-    a_.vmovdqa(ptr_256(rbx, kCap), ymm5);
+    for (int l = 0; l < static_cast<int>(kLanes); ++l) {
+      a_.mov(rdx, ptr_64(r12, 8 * l));
+      a_.mov(ptr_64(rbx, kPtr + 8 * l), rdx);
+    }
+    a_.lea(r10, ptr(rbx, kPtr));
     a_.vpxor(ymm6, ymm6, ymm6);
     a_.bind(next);
     a_.bsf(ecx, eax);
-    a_.mov(rsi, ptr_64(rbx, rcx, 3, kPtr));
-    a_.mov(edx, ptr_32(rbx, rcx, 2, kCap));
+    a_.mov(rsi, ptr_64(r10, rcx, 3));
+    a_.mov(edx, ptr_32(r13, rcx, 2));
     a_.imul(edi, ecx, static_cast<int32_t>(p_.window));
     a_.lea(rdi, ptr(rbx, rdi, 0, buf_off()));
     for (uint32_t o = 0; o < p_.window; o += 32)
@@ -461,7 +440,7 @@ class VecEmitter {
     a_.dec(edx);
     a_.jnz(copy);
     a_.bind(copied);
-    a_.mov(ptr_64(rbx, rcx, 3, kPtr), rdi);
+    a_.mov(ptr_64(r10, rcx, 3), rdi);
     a_.lea(edx, ptr(rax, -1));
     a_.and_(eax, edx);
     a_.jnz(next);
@@ -469,7 +448,7 @@ class VecEmitter {
   }
 
   // The next group's packet bytes the windows read, into the cache while this group runs
-  // (r12 already points at the next group; nothing is read past the last one).
+  // (nothing is read past the last group).
   void prefetch() {
     using namespace x86;  // NOLINT: register names
     if (p_.windows.empty() || getenv("NOPF")) return;
@@ -481,11 +460,8 @@ class VecEmitter {
     Label skip = a_.newLabel();
     a_.cmp(r14, 1);
     a_.jbe(skip);
-    const Mem ctx[8] = {ptr_64(r12),         ptr_64(r12, r13),     ptr_64(r12, r13, 1),
-                        ptr_64(r12, r9),     ptr_64(r12, r13, 2),  ptr_64(r12, r10),
-                        ptr_64(r12, r9, 1),  ptr_64(r12, r11)};
-    for (const Mem& m : ctx) {
-      a_.mov(rax, m);
+    for (int l = 0; l < static_cast<int>(kLanes); ++l) {
+      a_.mov(rax, ptr_64(r12, 64 + 8 * l));
       a_.prefetcht0(ptr(rax, static_cast<int32_t>(lo)));
       if (hi / 64 != lo / 64) a_.prefetcht0(ptr(rax, static_cast<int32_t>(hi)));
     }
@@ -501,8 +477,8 @@ class VecEmitter {
       const Plan::Window& win = p_.windows[w];
       const int32_t at = static_cast<int32_t>(win.start);
       for (int l = 0; l < 4; ++l) {
-        a_.mov(r8, ptr_64(rbx, kPtr + 8 * l));
-        a_.mov(rdi, ptr_64(rbx, kPtr + 8 * (l + 4)));
+        a_.mov(r8, ptr_64(r10, 8 * l));
+        a_.mov(rdi, ptr_64(r10, 8 * (l + 4)));
         Mem lo = ptr_128(r8, at), hi = ptr_128(rdi, at);
         if (win.base >= 0) {
           const int32_t b = static_cast<int32_t>(win.base);
@@ -561,6 +537,9 @@ class VecEmitter {
     a_.popcnt(x86::eax, x86::eax);
     a_.add(x86::rbp, x86::rax);
     a_.add(x86::r15, 32);
+    a_.add(x86::r12, 64);
+    a_.add(x86::r13, 32);
+    if (p_.wire) a_.add(x86::r11, 32);
   }
 
   x86::Mem cst(uint32_t v) {
@@ -645,7 +624,7 @@ class VecEmitter {
     a_.vmovdqa(x86::ptr_256(x86::rbx, kAnc), x86::ymm7);
     for (int l = 0; l < static_cast<int>(kLanes); ++l) {
       a_.mov(x86::ecx, x86::ptr_32(x86::rbx, kAnc + 4 * l));
-      a_.mov(x86::rdx, x86::ptr_64(x86::rbx, kPtr + 8 * l));
+      a_.mov(x86::rdx, x86::ptr_64(x86::r10, 8 * l));
       a_.mov(x86::eax, x86::ptr_32(x86::rdx, x86::rcx));
       a_.mov(x86::ptr_32(x86::rbx, kTmp + 4 * l), x86::eax);
     }
@@ -966,9 +945,6 @@ class VecEmitter {
   bool full_ = false;
 };
 
-// Inactive lanes of a partial group: no captured bytes.
-const CbpfSkbCtx kIdle{};
-
 }  // namespace
 
 bool FilterVec::cpu_supported() {
@@ -1014,27 +990,48 @@ FilterVec::~FilterVec() {
   if (mem_) munmap(mem_, mapped_);
 }
 
-uint64_t FilterVec::run_batch(const void* first, size_t stride, size_t n, uint32_t* out) const {
+uint64_t FilterVec::run_arrays(const uint8_t* const* data, const uint32_t* caplen,
+                              const uint32_t* wire_len, size_t n, uint32_t* out) const {
   thread_local std::vector<uint8_t> buf;
   if (buf.size() < scratch_ + 32) buf.resize(scratch_ + 32);
   uint8_t* scratch = reinterpret_cast<uint8_t*>(
       (reinterpret_cast<uintptr_t>(buf.data()) + 31) & ~uintptr_t{31});
   std::memset(scratch + mem_off_, 0, 32 * kMemWords);
-  const size_t groups = n / kLanes;
-  uint64_t matched = fn_(first, stride, groups, out, scratch);
-  const size_t rest = n - groups * kLanes;
+  const size_t groups = n / kLanes, done = groups * kLanes;
+  uint64_t matched = fn_(data, caplen, wire_len, groups, out, scratch);
+  const size_t rest = n - done;
   if (rest == 0) return matched;
-  // The last packets with idle lanes after them, results kept for the real ones only.
-  std::array<CbpfSkbCtx, kLanes> tail;
-  tail.fill(kIdle);
-  const auto* base = static_cast<const uint8_t*>(first) + groups * kLanes * stride;
-  for (size_t l = 0; l < rest; ++l)
-    std::memcpy(&tail[l], base + l * stride, sizeof(CbpfSkbCtx));
-  alignas(32) std::array<uint32_t, kLanes> res{};
-  fn_(tail.data(), sizeof(CbpfSkbCtx), 1, res.data(), scratch);
+  // The last packets with idle lanes (no captured bytes) after them; results kept for the
+  // real ones only.
+  std::array<const uint8_t*, kLanes> d{};
+  std::array<uint32_t, kLanes> c{}, w{};
+  std::copy_n(data + done, rest, d.begin());
+  std::copy_n(caplen + done, rest, c.begin());
+  std::copy_n(wire_len + done, rest, w.begin());
+  std::array<uint32_t, kLanes> res{};
+  fn_(d.data(), c.data(), w.data(), 1, res.data(), scratch);
   for (size_t l = 0; l < rest; ++l) {
-    out[groups * kLanes + l] = res[l];
+    out[done + l] = res[l];
     matched += res[l] != 0;
+  }
+  return matched;
+}
+
+uint64_t FilterVec::run_batch(const void* first, size_t stride, size_t n, uint32_t* out) const {
+  constexpr size_t kChunk = 512;
+  thread_local std::vector<const uint8_t*> d(kChunk);
+  thread_local std::vector<uint32_t> c(kChunk), w(kChunk);
+  uint64_t matched = 0;
+  for (size_t at = 0; at < n; at += kChunk) {
+    const size_t m = std::min(kChunk, n - at);
+    for (size_t i = 0; i < m; ++i) {
+      CbpfSkbCtx x;
+      std::memcpy(&x, static_cast<const uint8_t*>(first) + (at + i) * stride, sizeof x);
+      d[i] = x.data;
+      c[i] = x.caplen;
+      w[i] = x.wire_len;
+    }
+    matched += run_arrays(d.data(), c.data(), w.data(), m, out + at);
   }
   return matched;
 }
