@@ -34,4 +34,28 @@ inline uint64_t thread_cpu_since(uint64_t t0) {
   return d > o ? d - o : 0;
 }
 
+// Wall time (CLOCK_MONOTONIC, read in user space through the vDSO) for intervals too short for
+// thread CPU time: reading CLOCK_THREAD_CPUTIME_ID is a system call (650 ns on the 2-vCPU VM
+// the figures in docs/PERFORMANCE.md come from), more than a fast engine takes for a whole
+// batch, and its side effects on the caches cannot be subtracted. A batch the scheduler
+// interrupts counts the interruption.
+inline uint64_t wall_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+inline uint64_t wall_since(uint64_t t0) {
+  static const uint64_t kOverhead = [] {
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < 64; ++i) {
+      const uint64_t a = wall_ns();
+      best = std::min(best, wall_ns() - a);
+    }
+    return best;
+  }();
+  const uint64_t d = wall_ns() - t0;
+  return d > kOverhead ? d - kOverhead : 0;
+}
+
 }  // namespace bombus::net

@@ -72,7 +72,7 @@ inline constexpr int kJitProbeBatches = 16;
 struct FilterStats {
   uint64_t packets = 0;
   uint64_t matched = 0;
-  uint64_t ns = 0;  // CPU time spent running the filter (not reading/writing), per batch
+  uint64_t ns = 0;  // wall time spent running the filter (not reading/writing), per batch
   size_t cbpf_insns = 0;
   size_t ebpf_insns = 0;
   bool kernel_accepts = true;  // false: only libpcap's rules accept it (backward jumps)

@@ -20,10 +20,10 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <vector>
-#include <cstdlib>
 
 #include "net/cbpf_to_ebpf.h"
 
@@ -38,7 +38,7 @@ constexpr size_t kLanes = 8;
 constexpr size_t kMaxProg = 512;
 constexpr uint32_t kMaxEnd = 256;  // constant-offset loads must end at or before this byte
 constexpr uint32_t kBias = 0x80000000u;
-constexpr int kPtr = 0, kCap = 64, kWire = 96, kTmp = 128, kAnc = 160, kCols = 192;
+constexpr int kPtr = 0, kFlags = 64, kTmp = 128, kAnc = 160, kCols = 192;
 
 int size_of(uint16_t code) {
   return (code & 0x18) == kB ? 1 : (code & 0x18) == kH ? 2 : 4;
@@ -62,24 +62,24 @@ constexpr int kSlotRegs = 5;     // parked masks in ymm11-ymm15, the rest in scr
 
 struct Plan {
   size_t n = 0;
-  std::vector<uint32_t> jt, jf;     // absolute targets of jumps (JA: both)
-  std::vector<bool> reach, full;    // reached at all; reached by every live lane
-  std::vector<uint32_t> known;      // caplen >= known[i] for every lane reaching i
-  std::vector<int64_t> xin;         // X at i is msh(xin[i]) on every path, or kXUnknown
-  std::vector<int> slot;            // parked-mask slot of instruction i, or -1
-  std::vector<int> slot_reg;        // slot s lives in ymm(11 + slot_reg[s]), or -1: scratch
-  std::vector<int> col;             // load i reads column col[i], or -1
-  std::vector<Column> cols;         // 4 per window: column 4w + j is dword j of window w
+  std::vector<uint32_t> jt, jf;   // absolute targets of jumps (JA: both)
+  std::vector<bool> reach, full;  // reached at all; reached by every live lane
+  std::vector<uint32_t> known;    // caplen >= known[i] for every lane reaching i
+  std::vector<int64_t> xin;       // X at i is msh(xin[i]) on every path, or kXUnknown
+  std::vector<int> slot;          // parked-mask slot of instruction i, or -1
+  std::vector<int> slot_reg;      // slot s lives in ymm(11 + slot_reg[s]), or -1: scratch
+  std::vector<int> col;           // load i reads column col[i], or -1
+  std::vector<Column> cols;       // 4 per window: column 4w + j is dword j of window w
   struct Window {
     int64_t base = -1;  // as Column::base
     uint32_t start = 0;
     unsigned used = 0;  // bit j: column 4w + j is read
   };
-  std::vector<Window> windows;      // 16 bytes of each packet, transposed into 4 columns
-  std::vector<uint32_t> bases;      // the msh bytes of X-relative columns
-  uint32_t window = 32;             // W: bytes of each packet the columns read
-  std::vector<bool> a_live;         // A is read before written from i on (on some path)
-  uint32_t max_end = 0;             // the highest end of a constant-offset load
+  std::vector<Window> windows;  // 16 bytes of each packet, transposed into 4 columns
+  std::vector<uint32_t> bases;  // the msh bytes of X-relative columns
+  uint32_t window = 32;         // W: bytes of each packet the columns read
+  std::vector<bool> a_live;     // A is read before written from i on (on some path)
+  uint32_t max_end = 0;         // the highest end of a constant-offset load
   // Every reachable nonzero return is `ret #accept`: lanes are ORed into a mask, and the
   // results are mask & accept (0: returns differ or return A).
   uint32_t accept = 0;
@@ -175,8 +175,9 @@ void plan_accept_and_liveness(Plan& p, std::span<const CbpfInsn> prog) {
       out = p.a_live[p.jt[i]] || p.a_live[p.jf[i]];
     else if (cls != kRet)
       out = p.a_live[i + 1];
-    const bool uses = (cls == kJmp && (c.code & 0xf0) != kJa) || (cls == kRet && (c.code & 0x18) == kA) ||
-                      cls == kAlu || cls == kSt || (cls == kMisc && (c.code & 0xf8) == kTax);
+    const bool uses = (cls == kJmp && (c.code & 0xf0) != kJa) ||
+                      (cls == kRet && (c.code & 0x18) == kA) || cls == kAlu || cls == kSt ||
+                      (cls == kMisc && (c.code & 0xf8) == kTax);
     const bool defines = cls == kLd || cls == kAlu || (cls == kMisc && (c.code & 0xf8) == kTxa);
     p.a_live[i] = uses || (out && !defines);
   }
@@ -291,6 +292,7 @@ Result<Plan> plan_vec(std::span<const CbpfInsn> prog) {
     for (uint32_t j = 0; j < 4; ++j) p.cols.push_back({w.base, w.start + 4 * j});
   for (uint32_t b : p.bases) end = std::max(end, b + 1);
   p.window = std::max<uint32_t>(32, (end + 31) / 32 * 32);
+  static_assert((kMaxEnd + 15 + 31) / 32 * 32 <= FilterVec::kMaxWindow);
   for (const Field& f : fields)
     if (f.base < 0) p.max_end = std::max(p.max_end, f.k + f.size);
   plan_accept_and_liveness(p, prog);
@@ -350,7 +352,6 @@ class VecEmitter {
     a_.align(asmjit::AlignMode::kCode, 16);
     a_.bind(loop);
     header(fix, back);
-    prefetch();
     columns();
     if (p_.max_end > 0) {
       // Groups whose 8 packets all hold every constant-offset load run a copy of the program
@@ -393,6 +394,9 @@ class VecEmitter {
     a_.vmovdqu(ymm5, ptr_256(r13));
     a_.vpxor(ymm4, ymm5, cst(kBias));
     if (p_.wire) a_.vmovdqu(ymm10, ptr_256(r11));
+    // The caller vouches for W readable bytes at every data pointer (run_arrays' `padded`).
+    a_.cmp(byte_ptr(rbx, kFlags), 0);
+    a_.jne(back);
     // Unsafe: (data + W - 1 on another page than data, or caplen 0) and caplen < W.
     a_.vmovdqu(ymm11, ptr_256(r12));
     a_.vshufps(ymm11, ymm11, ptr_256(r12, 32), 0x88);  // low halves: p0 p1 p4 p5 | p2 p3 p6 p7
@@ -445,27 +449,6 @@ class VecEmitter {
     a_.and_(eax, edx);
     a_.jnz(next);
     a_.jmp(back);
-  }
-
-  // The next group's packet bytes the windows read, into the cache while this group runs
-  // (nothing is read past the last group).
-  void prefetch() {
-    using namespace x86;  // NOLINT: register names
-    if (p_.windows.empty() || getenv("NOPF")) return;
-    uint32_t lo = UINT32_MAX, hi = 0;
-    for (const Plan::Window& w : p_.windows) {
-      lo = std::min(lo, w.start);
-      hi = std::max(hi, w.start + 15 + (w.base >= 0 ? 60 : 0));
-    }
-    Label skip = a_.newLabel();
-    a_.cmp(r14, 1);
-    a_.jbe(skip);
-    for (int l = 0; l < static_cast<int>(kLanes); ++l) {
-      a_.mov(rax, ptr_64(r12, 64 + 8 * l));
-      a_.prefetcht0(ptr(rax, static_cast<int32_t>(lo)));
-      if (hi / 64 != lo / 64) a_.prefetcht0(ptr(rax, static_cast<int32_t>(hi)));
-    }
-    a_.bind(skip);
   }
 
   // Every window's 16 bytes of the 8 lanes, transposed into its columns (ymm6-9 hold lanes
@@ -939,8 +922,8 @@ class VecEmitter {
   x86::Assembler& a_;
   std::vector<bool> written_;  // parked-mask slots stored to so far in this group
   std::map<Bytes32, Label> pool_;
-  bool live_ = false;  // ymm2 holds lanes for the instruction being emitted
-  bool long_ = false;  // this copy runs only groups that hold every constant-offset load
+  bool live_ = false;       // ymm2 holds lanes for the instruction being emitted
+  bool long_ = false;       // this copy runs only groups that hold every constant-offset load
   bool a_in_ymm6_ = false;  // the next jump reads A from ymm6 (the load did not write ymm0)
   bool full_ = false;
 };
@@ -976,6 +959,7 @@ Result<std::unique_ptr<FilterVec>> FilterVec::compile(std::span<const CbpfInsn> 
   f->size_ = size;
   f->scratch_ = (e.scratch_size() + 31) / 32 * 32;
   f->mem_off_ = static_cast<size_t>(e.mem_off());
+  f->window_ = plan.window;
   if (code.relocateToBase(reinterpret_cast<uint64_t>(mem)) != asmjit::kErrorOk)
     return make_error(Errc::kIo, "vector filter JIT: relocation failed");
   code.copyFlattenedData(mem, size, asmjit::CopySectionFlags::kPadTargetBuffer);
@@ -991,12 +975,14 @@ FilterVec::~FilterVec() {
 }
 
 uint64_t FilterVec::run_arrays(const uint8_t* const* data, const uint32_t* caplen,
-                              const uint32_t* wire_len, size_t n, uint32_t* out) const {
+                               const uint32_t* wire_len, size_t n, uint32_t* out,
+                               bool padded) const {
   thread_local std::vector<uint8_t> buf;
   if (buf.size() < scratch_ + 32) buf.resize(scratch_ + 32);
-  uint8_t* scratch = reinterpret_cast<uint8_t*>(
-      (reinterpret_cast<uintptr_t>(buf.data()) + 31) & ~uintptr_t{31});
+  uint8_t* scratch =
+      reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(buf.data()) + 31) & ~uintptr_t{31});
   std::memset(scratch + mem_off_, 0, 32 * kMemWords);
+  scratch[kFlags] = padded ? 1 : 0;
   const size_t groups = n / kLanes, done = groups * kLanes;
   uint64_t matched = fn_(data, caplen, wire_len, groups, out, scratch);
   const size_t rest = n - done;
@@ -1009,6 +995,7 @@ uint64_t FilterVec::run_arrays(const uint8_t* const* data, const uint32_t* caple
   std::copy_n(caplen + done, rest, c.begin());
   std::copy_n(wire_len + done, rest, w.begin());
   std::array<uint32_t, kLanes> res{};
+  scratch[kFlags] = 0;  // idle lanes point nowhere
   fn_(d.data(), c.data(), w.data(), 1, res.data(), scratch);
   for (size_t l = 0; l < rest; ++l) {
     out[done + l] = res[l];

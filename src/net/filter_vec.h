@@ -45,9 +45,11 @@ class FilterVec {
   // Runs the filter on `n` packets given as arrays: packet i is data[i] with caplen[i]
   // captured bytes and wire_len[i] bytes on the wire (data[i] may be null when caplen[i] is
   // 0); its return value goes to out[i]. Returns how many are nonzero. This is the fast entry:
-  // the 8 lanes of a group are loaded with one vector load per array.
+  // the 8 lanes of a group are loaded with one vector load per array. `padded`: the caller
+  // guarantees that window() bytes from every data[i] are readable (bytes past caplen[i] are
+  // never used), which skips the per-group page check.
   uint64_t run_arrays(const uint8_t* const* data, const uint32_t* caplen, const uint32_t* wire_len,
-                      size_t n, uint32_t* out) const;
+                      size_t n, uint32_t* out, bool padded = false) const;
   // The same on `n` CbpfSkbCtx (cbpf_to_ebpf.h) laid out `stride` bytes apart from `first`
   // (copied into arrays first).
   uint64_t run_batch(const void* first, size_t stride, size_t n, uint32_t* out) const;
@@ -56,6 +58,9 @@ class FilterVec {
     run_batch(ctx, 0, 1, &r);
     return r;
   }
+  // Bytes from a packet's start the code may read (at most kMaxWindow).
+  uint32_t window() const { return window_; }
+  static constexpr uint32_t kMaxWindow = 288;
   size_t code_size() const { return size_; }
   const void* code() const { return mem_; }  // the native code (for disassembly)
 
@@ -67,8 +72,9 @@ class FilterVec {
   void* mem_ = nullptr;
   size_t mapped_ = 0;
   size_t size_ = 0;
-  size_t scratch_ = 0;   // bytes of scratch the code uses (32-byte aligned)
-  size_t mem_off_ = 0;   // where M[] starts in it, zeroed per call
+  size_t scratch_ = 0;  // bytes of scratch the code uses (32-byte aligned)
+  size_t mem_off_ = 0;  // where M[] starts in it, zeroed per call
+  uint32_t window_ = 0;
   Fn fn_ = nullptr;
 };
 

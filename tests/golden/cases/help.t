@@ -146,12 +146,17 @@ null
 $ bombus filter help
 Usage: bombus filter EXPRESSION FILE [write OUT_FILE] [count]
                     [engine { ebpf | interp | classic | libpcap }]
+                    [body { auto | branchy | flat | vector }]
 
        EXPRESSION is a tcpdump filter expression (one word: quote it).
        FILE is a pcap or pcapng capture; matching packets go to OUT_FILE.
        count prints only the number of matching packets.
-       ebpf (default): converted to eBPF, run by the lean batch JIT;
+       ebpf (default): JIT-compiled, converted to eBPF (the lean batch JIT)
+       or as is (the vector JIT);
        interp: the same eBPF on the interpreter; classic: the reference
        cBPF interpreter; libpcap: libpcap's bpf_filter().
+       body picks the ebpf engine's code: branchy (the lean JIT), flat (its
+       branch-free body), vector (8 packets at once with AVX2); auto
+       (default) times them on the first batches and keeps the fastest.
 $ bombus -j filter help
 null

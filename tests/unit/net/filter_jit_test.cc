@@ -20,6 +20,7 @@
 #include "net/engines.h"
 #include "net/filter.h"
 #include "net/filter_jit_plan.h"
+#include "net/filter_vec.h"
 #include "net/traffic.h"
 #include "test_util.h"
 #include "vm/interp.h"
@@ -393,7 +394,7 @@ TEST(FilterJit, EachPacketStartsClean) {
 
 // run_filter with either body forced, or choosing one after timing both (kAuto probes the first
 // kJitProbeBatches batches of 512), counts what libpcap counts.
-TEST(FilterJit, RunFilterGivesTheSameCountsWithEitherBody) {
+TEST(FilterJit, RunFilterGivesTheSameCountsWithEveryBody) {
   testing::TempDir dir;
   TrafficOptions o;
   o.seed = 23;
@@ -412,12 +413,15 @@ TEST(FilterJit, RunFilterGivesTheSameCountsWithEitherBody) {
     ASSERT_TRUE(want.ok()) << want.error().format();
     EXPECT_EQ(want->packets, o.count);
     f.engine = FilterEngine::kEbpf;
-    for (Body b : {Body::kAuto, Body::kBranchy, Body::kFlat}) {
+    for (Body b : {Body::kAuto, Body::kBranchy, Body::kFlat, Body::kVector}) {
       f.jit_body = b;
       auto got = run_filter(f);
       ASSERT_TRUE(got.ok()) << got.error().format();
       EXPECT_EQ(got->matched, want->matched) << e << ", body " << static_cast<int>(b);
       EXPECT_EQ(got->packets, want->packets);
+      if (b == Body::kBranchy) EXPECT_EQ(got->body, "branchy");
+      if (b == Body::kVector && FilterVec::cpu_supported()) EXPECT_EQ(got->body, "vector") << e;
+      if (b == Body::kAuto) EXPECT_NE(got->body, "") << e;
     }
   }
 }

@@ -7,7 +7,11 @@
 #include "net/filter_vec.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <array>
+#include <cstring>
 #include <random>
 
 #include "net/cbpf_to_ebpf.h"
@@ -154,6 +158,72 @@ TEST(FilterVec, AgreesWithLibpcapOnRandomClassicPrograms) {
     ++programs;
   }
   EXPECT_EQ(programs, 300u);
+}
+
+// Every packet copied so that its last captured byte is the last byte before an unmapped page,
+// in a full group of 8 lanes: the code may read the window only where it is mapped. Then the
+// same packets back to back in an arena with the window's padding after it (`padded`).
+TEST(FilterVec, StaysInsideMappedPagesAndHonoursPadding) {
+  if (!FilterVec::cpu_supported()) GTEST_SKIP() << "no AVX2 on this CPU";
+  const auto pkts = traffic();
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* map = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(map, MAP_FAILED);
+  auto* guard = static_cast<uint8_t*>(map) + page;
+  ASSERT_EQ(mprotect(guard, page, PROT_NONE), 0);
+  size_t checked = 0;
+  for (const char* e : kFilterExprs) {
+    auto cbpf = compile_tcpdump(e);
+    ASSERT_TRUE(cbpf.ok()) << e;
+    auto vec = FilterVec::compile(*cbpf);
+    ASSERT_TRUE(vec.ok()) << e << ": " << vec.error().format();
+    for (size_t i = 0; i < 120; ++i) {
+      const Packet& p = pkts[i];
+      if (p.data.size() >= (*vec)->window() || p.data.size() > page) continue;
+      uint8_t* at = guard - p.data.size();
+      if (!p.data.empty()) std::memcpy(at, p.data.data(), p.data.size());
+      // Lane 3 has no bytes at all (and no pointer).
+      std::array<const uint8_t*, 8> d;
+      std::array<uint32_t, 8> c, w, out;
+      d.fill(at);
+      c.fill(static_cast<uint32_t>(p.data.size()));
+      w.fill(p.wire_len);
+      d[3] = nullptr;
+      c[3] = 0;
+      (*vec)->run_arrays(d.data(), c.data(), w.data(), 8, out.data());
+      const uint32_t want = libpcap_bpf_filter(*cbpf, p.data, p.wire_len);
+      for (size_t l = 0; l < 8; ++l)
+        ASSERT_EQ(out[l], l == 3 ? libpcap_bpf_filter(*cbpf, {}, p.wire_len) : want)
+            << e << " packet " << i << " lane " << l;
+      ++checked;
+    }
+    // Padded: back to back, the window's bytes after the last packet.
+    std::vector<uint8_t> arena;
+    std::vector<size_t> off;
+    for (const Packet& p : pkts) {
+      off.push_back(arena.size());
+      arena.insert(arena.end(), p.data.begin(), p.data.end());
+    }
+    arena.resize(arena.size() + FilterVec::kMaxWindow, 0xee);
+    std::vector<const uint8_t*> d;
+    std::vector<uint32_t> c, w, out(pkts.size());
+    for (size_t i = 0; i < pkts.size(); ++i) {
+      d.push_back(arena.data() + off[i]);
+      c.push_back(static_cast<uint32_t>(pkts[i].data.size()));
+      w.push_back(pkts[i].wire_len);
+    }
+    const uint64_t matched =
+        (*vec)->run_arrays(d.data(), c.data(), w.data(), pkts.size(), out.data(), true);
+    uint64_t want_matched = 0;
+    for (size_t i = 0; i < pkts.size(); ++i) {
+      const uint32_t want = libpcap_bpf_filter(*cbpf, pkts[i].data, pkts[i].wire_len);
+      want_matched += want != 0;
+      ASSERT_EQ(out[i], want) << e << " packet " << i << " (padded)";
+    }
+    EXPECT_EQ(matched, want_matched) << e;
+  }
+  munmap(map, 2 * page);
+  EXPECT_GT(checked, 100u);
 }
 
 TEST(FilterVec, RefusesJumpsOutOfTheProgram) {
