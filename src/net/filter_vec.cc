@@ -2,14 +2,20 @@
 // targets, which instructions park a mask, the caplen every lane reaching an instruction is
 // proved to have, which loads read which column), VecEmitter emits the code.
 //
-// The generated function, SysV: fn(rdi first ctx, rsi stride, rdx groups, rcx out, r8 scratch)
-// -> rax matches. Callee-saved registers hold the loop state: r12 the current ctx, r13 the
-// stride, r14 the groups left, r15 the next result slot, rbx the scratch base, rbp the match
-// count. Scratch (offsets from rbx): kPtr the 8 data pointers, kCap the caplens, kWire the wire
-// lengths, kTmp/kAnc lane staging, then the columns, the parked masks, M[] and 8 lane buffers
-// of W bytes for packets copied out. YMM: y0 A, y1 X, y2 the current path mask, y3 the results,
-// y4 caplen ^ 0x80000000 (unsigned compares as signed ones), y5 caplen, y10 the wire length;
-// y6-y9 temporaries.
+// The generated function, SysV: fn(rdi data pointers, rsi caplens, rdx wire lengths, rcx
+// groups, r8 out, r9 scratch) -> rax matches. Loop state: r12, r13 and r11 walk the three
+// arrays, r14 counts the groups left, r15 walks out, rbx is the scratch base, r10 points at the
+// group's data pointers (r12's, or kPtr after a fixup). Per group: header() loads the caplens
+// (and wire lengths) and, unless the caller padded the packets, checks that each packet's first
+// W bytes are readable (fixup() copies the others into zeroed lane buffers); columns() loads
+// each window's 16 bytes of the 8 packets (the 8 pointers held in rcx..r10 unless an LD IND
+// still needs r10) and transposes them into 4 columns; the program is emitted twice, without
+// the constant-offset bounds checks for groups whose 8 caplens cover them all, and with them.
+// Scratch (from rbx): kPtr (pointers after a fixup), kFlags (padded), kMatched, kTmp/kAnc lane
+// staging, the columns, the parked masks, M[], the lane buffers. YMM: y0 A, y1 X, y2 the
+// current path mask, y3 the results (or the accept mask), y4 caplen ^ 0x80000000 (unsigned
+// compares as signed ones), y5 caplen, y10 wire length, y11-y15 parked masks (the column
+// transposition's temporaries before the program), y6-y9 temporaries.
 #include "net/filter_vec.h"
 
 #include <asmjit/x86.h>
@@ -38,7 +44,7 @@ constexpr size_t kLanes = 8;
 constexpr size_t kMaxProg = 512;
 constexpr uint32_t kMaxEnd = 256;  // constant-offset loads must end at or before this byte
 constexpr uint32_t kBias = 0x80000000u;
-constexpr int kPtr = 0, kFlags = 64, kTmp = 128, kAnc = 160, kCols = 192;
+constexpr int kPtr = 0, kFlags = 64, kMatched = 72, kTmp = 128, kAnc = 160, kCols = 192;
 
 int size_of(uint16_t code) {
   return (code & 0x18) == kB ? 1 : (code & 0x18) == kH ? 2 : 4;
@@ -84,6 +90,7 @@ struct Plan {
   // results are mask & accept (0: returns differ or return A).
   uint32_t accept = 0;
   bool wire = false, mem = false;
+  bool general_indirect = false;  // an LD IND reads through the data pointers (no column)
   int slots = 0;
 };
 
@@ -295,6 +302,9 @@ Result<Plan> plan_vec(std::span<const CbpfInsn> prog) {
   static_assert((kMaxEnd + 15 + 31) / 32 * 32 <= FilterVec::kMaxWindow);
   for (const Field& f : fields)
     if (f.base < 0) p.max_end = std::max(p.max_end, f.k + f.size);
+  for (size_t i = 0; i < n; ++i)
+    if (p.reach[i] && prog[i].code == (kLd | kInd | (prog[i].code & 0x18)) && p.col[i] < 0)
+      p.general_indirect = true;
   plan_accept_and_liveness(p, prog);
   assign_slot_regs(p, first_park);
   return p;
@@ -345,7 +355,7 @@ class VecEmitter {
     a_.mov(x86::r14, x86::rcx);
     a_.mov(x86::r15, x86::r8);
     a_.mov(x86::rbx, x86::r9);
-    a_.xor_(x86::ebp, x86::ebp);
+    a_.mov(x86::qword_ptr(x86::rbx, kMatched), 0);
     Label done = a_.newLabel(), loop = a_.newLabel(), fix = a_.newLabel(), back = a_.newLabel();
     a_.test(x86::r14, x86::r14);
     a_.jz(done);
@@ -373,7 +383,7 @@ class VecEmitter {
     a_.dec(x86::r14);
     a_.jnz(loop);
     a_.bind(done);
-    a_.mov(x86::rax, x86::rbp);
+    a_.mov(x86::rax, x86::ptr_64(x86::rbx, kMatched));
     a_.vzeroupper();
     for (int r = 5; r >= 0; --r) a_.pop(saved[r]);
     a_.ret();
@@ -456,21 +466,33 @@ class VecEmitter {
   void columns() {
     using namespace x86;  // NOLINT: register names
     const Ymm rows[4] = {ymm6, ymm7, ymm8, ymm9};
+    // With no LD IND outside the columns (which reads the pointers through r10 later), the 8
+    // pointers are loaded once into registers, r10 last; else once per window and pair.
+    const Gp held[kLanes] = {rcx, rdx, rsi, rdi, r8, r9, rbp, r10};
+    if (!p_.general_indirect)
+      for (int l = 0; l < static_cast<int>(kLanes); ++l) a_.mov(held[l], ptr_64(r10, 8 * l));
     for (size_t w = 0; w < p_.windows.size(); ++w) {
       const Plan::Window& win = p_.windows[w];
       const int32_t at = static_cast<int32_t>(win.start);
       for (int l = 0; l < 4; ++l) {
-        a_.mov(r8, ptr_64(r10, 8 * l));
-        a_.mov(rdi, ptr_64(r10, 8 * (l + 4)));
-        Mem lo = ptr_128(r8, at), hi = ptr_128(rdi, at);
-        if (win.base >= 0) {
+        Gp p0 = r8, p1 = rdi;
+        if (p_.general_indirect) {
+          a_.mov(r8, ptr_64(r10, 8 * l));
+          a_.mov(rdi, ptr_64(r10, 8 * (l + 4)));
+        } else {
+          p0 = held[l];
+          p1 = held[l + 4];
+        }
+        Mem lo = ptr_128(p0, at), hi = ptr_128(p1, at);
+        if (win.base >= 0) {  // rax: X of the lane, then of the other
           const int32_t b = static_cast<int32_t>(win.base);
-          a_.movzx(ecx, ptr_8(r8, b));
-          a_.and_(ecx, 0xf);
-          a_.movzx(edx, ptr_8(rdi, b));
-          a_.and_(edx, 0xf);
-          lo = ptr_128(r8, rcx, 2, at);
-          hi = ptr_128(rdi, rdx, 2, at);
+          a_.movzx(eax, ptr_8(p0, b));
+          a_.and_(eax, 0xf);
+          a_.vmovdqu(rows[l].xmm(), ptr_128(p0, rax, 2, at));
+          a_.movzx(eax, ptr_8(p1, b));
+          a_.and_(eax, 0xf);
+          a_.vinserti128(rows[l], rows[l], ptr_128(p1, rax, 2, at), 1);
+          continue;
         }
         a_.vmovdqu(rows[l].xmm(), lo);
         a_.vinserti128(rows[l], rows[l], hi, 1);
@@ -518,7 +540,7 @@ class VecEmitter {
     a_.vmovmskps(x86::eax, x86::ymm6);
     a_.xor_(x86::eax, 0xff);
     a_.popcnt(x86::eax, x86::eax);
-    a_.add(x86::rbp, x86::rax);
+    a_.add(x86::ptr_64(x86::rbx, kMatched), x86::rax);
     a_.add(x86::r15, 32);
     a_.add(x86::r12, 64);
     a_.add(x86::r13, 32);
@@ -960,6 +982,7 @@ Result<std::unique_ptr<FilterVec>> FilterVec::compile(std::span<const CbpfInsn> 
   f->scratch_ = (e.scratch_size() + 31) / 32 * 32;
   f->mem_off_ = static_cast<size_t>(e.mem_off());
   f->window_ = plan.window;
+  f->uses_mem_ = plan.mem;
   if (code.relocateToBase(reinterpret_cast<uint64_t>(mem)) != asmjit::kErrorOk)
     return make_error(Errc::kIo, "vector filter JIT: relocation failed");
   code.copyFlattenedData(mem, size, asmjit::CopySectionFlags::kPadTargetBuffer);
@@ -981,7 +1004,7 @@ uint64_t FilterVec::run_arrays(const uint8_t* const* data, const uint32_t* caple
   if (buf.size() < scratch_ + 32) buf.resize(scratch_ + 32);
   uint8_t* scratch =
       reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(buf.data()) + 31) & ~uintptr_t{31});
-  std::memset(scratch + mem_off_, 0, 32 * kMemWords);
+  if (uses_mem_) std::memset(scratch + mem_off_, 0, 32 * kMemWords);
   scratch[kFlags] = padded ? 1 : 0;
   const size_t groups = n / kLanes, done = groups * kLanes;
   uint64_t matched = fn_(data, caplen, wire_len, groups, out, scratch);

@@ -75,6 +75,7 @@ class FilterVec {
   size_t scratch_ = 0;  // bytes of scratch the code uses (32-byte aligned)
   size_t mem_off_ = 0;  // where M[] starts in it, zeroed per call
   uint32_t window_ = 0;
+  bool uses_mem_ = false;  // M[] is read or written
   Fn fn_ = nullptr;
 };
 

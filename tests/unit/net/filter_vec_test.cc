@@ -1,9 +1,9 @@
-// The AVX2 8-packet classic filter evaluator (filter_vec.h): per packet it gives libpcap's
-// bpf_filter answer and the lean batch JIT's on the tcpdump expression battery of
-// filter_jit_test.cc, over traffic with many truncated and malformed frames and tiny frames
-// (batches whose size is not a multiple of 8, single calls); on random classic programs (ALU
-// with X, division by zero, indirect loads, scratch memory) it agrees with libpcap; it refuses
-// programs whose jumps leave them.
+// The 8-packet vector filter JIT (filter_vec.h): per packet it gives libpcap's bpf_filter answer
+// and the lean batch JIT's on the tcpdump expression battery of filter_jit_test.cc, over traffic
+// with many truncated and malformed frames and tiny frames (batches whose size is not a multiple
+// of 8, single calls); on random classic programs (ALU with X, division by zero, indirect loads,
+// scratch memory) it agrees with libpcap; packets that end just before an unmapped page are
+// read safely, padded arrays too; it refuses programs whose jumps leave them.
 #include "net/filter_vec.h"
 
 #include <gtest/gtest.h>
@@ -58,8 +58,8 @@ TEST(FilterVec, AgreesWithLibpcapAndTheLeanJitOnTcpdumpExpressions) {
   for (const char* e : kFilterExprs) {
     auto cbpf = compile_tcpdump(e);
     ASSERT_TRUE(cbpf.ok()) << e;
-    auto simd = FilterVec::compile(*cbpf);
-    ASSERT_TRUE(simd.ok()) << e << ": " << simd.error().format();
+    auto vec = FilterVec::compile(*cbpf);
+    ASSERT_TRUE(vec.ok()) << e << ": " << vec.error().format();
     auto ebpf = convert_cbpf(*cbpf);
     ASSERT_TRUE(ebpf.ok()) << e;
     auto jit = FilterJit::compile(*ebpf);
@@ -70,7 +70,7 @@ TEST(FilterVec, AgreesWithLibpcapAndTheLeanJitOnTcpdumpExpressions) {
       uint64_t matched = 0, want_matched = 0;
       for (size_t b = 0; b < ctxs.size(); b += chunk) {
         const size_t n = std::min(chunk, ctxs.size() - b);
-        matched += (*simd)->run_batch(&ctxs[b], sizeof(CbpfSkbCtx), n, &got[b]);
+        matched += (*vec)->run_batch(&ctxs[b], sizeof(CbpfSkbCtx), n, &got[b]);
       }
       (*jit)->run_batch(ctxs.data(), sizeof(CbpfSkbCtx), ctxs.size(), ref.data());
       for (size_t i = 0; i < ctxs.size(); ++i) {
@@ -82,7 +82,7 @@ TEST(FilterVec, AgreesWithLibpcapAndTheLeanJitOnTcpdumpExpressions) {
       }
       EXPECT_EQ(matched, want_matched) << e;
     }
-    EXPECT_EQ((*simd)->run(&ctxs[0]),
+    EXPECT_EQ((*vec)->run(&ctxs[0]),
               libpcap_bpf_filter(*cbpf, {ctxs[0].data, ctxs[0].caplen}, ctxs[0].wire_len));
   }
 }
@@ -148,10 +148,10 @@ TEST(FilterVec, AgreesWithLibpcapOnRandomClassicPrograms) {
       p.push_back(c);
     }
     p.push_back({static_cast<uint16_t>(kRet | kA), 0, 0, 0});
-    auto simd = FilterVec::compile(p);
-    ASSERT_TRUE(simd.ok()) << simd.error().format();
+    auto vec = FilterVec::compile(p);
+    ASSERT_TRUE(vec.ok()) << vec.error().format();
     std::vector<uint32_t> got(ctxs.size());
-    (*simd)->run_batch(ctxs.data(), sizeof(CbpfSkbCtx), ctxs.size(), got.data());
+    (*vec)->run_batch(ctxs.data(), sizeof(CbpfSkbCtx), ctxs.size(), got.data());
     for (size_t i = 0; i < ctxs.size(); ++i)
       ASSERT_EQ(got[i], libpcap_bpf_filter(p, {ctxs[i].data, ctxs[i].caplen}, ctxs[i].wire_len))
           << "round " << round << " packet " << i;

@@ -43,7 +43,7 @@ inline bool have_program(const char* name) {
   return std::system(cmd.c_str()) == 0;
 }
 
-// tcpdump expressions the filter engines are compared on (libpcap, the lean JIT, FilterSimd):
+// tcpdump expressions the filter engines are compared on (libpcap, the lean JIT, FilterVec):
 // hosts, nets, ports, protocols, vlan, ip6, tcp flags, byte offsets, lengths, arithmetic and
 // indirect loads.
 inline const char* const kFilterExprs[] = {
