@@ -15,16 +15,19 @@ inline uint64_t thread_cpu_ns() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
 }
 
-// What one timed interval adds by itself: the smallest of many back-to-back readings.
+// What one timed interval adds by itself: the smallest of many back-to-back readings of `now`.
+template <typename Now>
+uint64_t clock_overhead_ns(Now now) {
+  uint64_t best = UINT64_MAX;
+  for (int i = 0; i < 64; ++i) {
+    const uint64_t a = now();
+    best = std::min(best, now() - a);
+  }
+  return best;
+}
+
 inline uint64_t thread_cpu_overhead_ns() {
-  static const uint64_t kOverhead = [] {
-    uint64_t best = UINT64_MAX;
-    for (int i = 0; i < 64; ++i) {
-      const uint64_t a = thread_cpu_ns();
-      best = std::min(best, thread_cpu_ns() - a);
-    }
-    return best;
-  }();
+  static const uint64_t kOverhead = clock_overhead_ns(thread_cpu_ns);
   return kOverhead;
 }
 
@@ -46,14 +49,7 @@ inline uint64_t wall_ns() {
 }
 
 inline uint64_t wall_since(uint64_t t0) {
-  static const uint64_t kOverhead = [] {
-    uint64_t best = UINT64_MAX;
-    for (int i = 0; i < 64; ++i) {
-      const uint64_t a = wall_ns();
-      best = std::min(best, wall_ns() - a);
-    }
-    return best;
-  }();
+  static const uint64_t kOverhead = clock_overhead_ns(wall_ns);
   const uint64_t d = wall_ns() - t0;
   return d > kOverhead ? d - kOverhead : 0;
 }

@@ -21,13 +21,12 @@
 
 #include <asmjit/x86.h>
 #include <fmt/format.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <optional>
 #include <vector>
 
+#include "net/asm_code.h"
 #include "net/cbpf_to_ebpf.h"
 #include "net/engines.h"
 #include "net/filter_jit_plan.h"
@@ -45,17 +44,6 @@ const x86::Gp kReg[isa::kNumRegs] = {x86::rax, x86::rdi, x86::rsi, x86::rdx, x86
 constexpr int kSlotEnd = 0, kSlotCtx = 8, kSlotRax = 16, kSlotRdx = 24, kStackTop = 544,
               kSlotSave = 544, kSlotFlat = 552,
               kFrame = kSlotFlat + 4 * static_cast<int>(kFlatMaxSlots) + 8;
-
-struct FirstError : asmjit::ErrorHandler {
-  asmjit::Error err = asmjit::kErrorOk;
-  std::string msg;
-  void handleError(asmjit::Error e, const char* m, asmjit::BaseEmitter*) override {
-    if (err == asmjit::kErrorOk) {
-      err = e;
-      msg = m;
-    }
-  }
-};
 
 Error unsupported(size_t at, const isa::Insn& i, const char* why) {
   Location where;
@@ -827,7 +815,7 @@ Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn>
   BOMBUS_TRY(check(prog));
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
-  FirstError errors;
+  AsmErrors errors;
   code.setErrorHandler(&errors);
   x86::Assembler a(&code);
   const FilterJitPlan plan = plan_filter_jit(prog);
@@ -835,33 +823,13 @@ Result<std::unique_ptr<FilterJit>> FilterJit::compile(std::span<const isa::Insn>
   FlatPlan flat;
   if (mode == FilterJitMode::kFlat) flat = plan_flat(prog, plan);
   Emitter(prog, plan, fold, flat, a).emit();
-  if (errors.err == asmjit::kErrorOk &&
-      (code.flatten() != asmjit::kErrorOk || code.resolveUnresolvedLinks() != asmjit::kErrorOk))
-    errors.msg = "cannot lay out the code";
-  if (!errors.msg.empty()) return make_error(Errc::kIo, "lean filter JIT: asmjit: " + errors.msg);
-  const size_t size = code.codeSize();
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t mapped = (size + page - 1) / page * page;
-  void* mem = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) return make_error(Errc::kNoMem, "lean filter JIT: mmap failed");
+  BOMBUS_ASSIGN_OR_RETURN(PlacedCode placed, place_code(code, errors, "lean filter JIT"));
   std::unique_ptr<FilterJit> j(new FilterJit());
-  j->mem_ = mem;
-  j->mapped_ = mapped;
-  j->size_ = size;
   j->flat_ = flat.ok;
   j->flat_min_caplen_ = flat.min_caplen;
-  if (code.relocateToBase(reinterpret_cast<uint64_t>(mem)) != asmjit::kErrorOk)
-    return make_error(Errc::kIo, "lean filter JIT: relocation failed");
-  code.copyFlattenedData(mem, size, asmjit::CopySectionFlags::kPadTargetBuffer);
-  if (mprotect(mem, mapped, PROT_READ | PROT_EXEC) != 0)
-    return make_error(Errc::kIo,
-                      fmt::format("lean filter JIT: mprotect: {}", std::strerror(errno)));
-  j->fn_ = reinterpret_cast<Fn>(mem);
+  j->fn_ = reinterpret_cast<Fn>(const_cast<void*>(placed.entry()));
+  j->code_ = std::move(placed);
   return j;
-}
-
-FilterJit::~FilterJit() {
-  if (mem_) munmap(mem_, mapped_);
 }
 
 EbpfEngineFactory lean_jit_ebpf_engine() {

@@ -24,6 +24,7 @@
 #include "base/result.h"
 #include "isa/insn.h"
 #include "net/filter.h"
+#include "net/placed_code.h"
 
 namespace bombus::net {
 
@@ -36,7 +37,6 @@ class FilterJit {
  public:
   static Result<std::unique_ptr<FilterJit>> compile(std::span<const isa::Insn> prog,
                                                     FilterJitMode mode = FilterJitMode::kBranchy);
-  ~FilterJit();
   FilterJit(const FilterJit&) = delete;
   FilterJit& operator=(const FilterJit&) = delete;
 
@@ -50,8 +50,8 @@ class FilterJit {
     fn_(ctx, 0, 1, &r);
     return r;
   }
-  size_t code_size() const { return size_; }
-  const void* code() const { return mem_; }  // the native code (for disassembly)
+  size_t code_size() const { return code_.size(); }
+  const void* code() const { return code_.entry(); }  // the native code (for disassembly)
   // Whether the branch-free body was emitted, and the captured length it needs.
   bool flat() const { return flat_; }
   uint32_t flat_min_caplen() const { return flat_min_caplen_; }
@@ -59,9 +59,7 @@ class FilterJit {
  private:
   using Fn = uint64_t (*)(const void* first, size_t stride, size_t n, uint32_t* out);
   FilterJit() = default;
-  void* mem_ = nullptr;
-  size_t mapped_ = 0;
-  size_t size_ = 0;
+  PlacedCode code_;
   bool flat_ = false;
   uint32_t flat_min_caplen_ = 0;
   Fn fn_ = nullptr;

@@ -20,8 +20,6 @@
 
 #include <asmjit/x86.h>
 #include <fmt/format.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -31,6 +29,7 @@
 #include <map>
 #include <vector>
 
+#include "net/asm_code.h"
 #include "net/cbpf_to_ebpf.h"
 
 namespace bombus::net {
@@ -309,17 +308,6 @@ Result<Plan> plan_vec(std::span<const CbpfInsn> prog) {
   assign_slot_regs(p, first_park);
   return p;
 }
-
-struct FirstError : asmjit::ErrorHandler {
-  asmjit::Error err = asmjit::kErrorOk;
-  std::string msg;
-  void handleError(asmjit::Error e, const char* m, asmjit::BaseEmitter*) override {
-    if (err == asmjit::kErrorOk) {
-      err = e;
-      msg = m;
-    }
-  }
-};
 
 using Bytes32 = std::array<uint8_t, 32>;
 
@@ -961,40 +949,20 @@ Result<std::unique_ptr<FilterVec>> FilterVec::compile(std::span<const CbpfInsn> 
   BOMBUS_ASSIGN_OR_RETURN(const Plan plan, plan_vec(prog));
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
-  FirstError errors;
+  AsmErrors errors;
   code.setErrorHandler(&errors);
   x86::Assembler a(&code);
   VecEmitter e(prog, plan, a);
   e.emit();
-  if (errors.err == asmjit::kErrorOk &&
-      (code.flatten() != asmjit::kErrorOk || code.resolveUnresolvedLinks() != asmjit::kErrorOk))
-    errors.msg = "cannot lay out the code";
-  if (!errors.msg.empty()) return make_error(Errc::kIo, "vector filter JIT: asmjit: " + errors.msg);
-  const size_t size = code.codeSize();
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t mapped = (size + page - 1) / page * page;
-  void* mem = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (mem == MAP_FAILED) return make_error(Errc::kNoMem, "vector filter JIT: mmap failed");
+  BOMBUS_ASSIGN_OR_RETURN(PlacedCode placed, place_code(code, errors, "vector filter JIT"));
   std::unique_ptr<FilterVec> f(new FilterVec());
-  f->mem_ = mem;
-  f->mapped_ = mapped;
-  f->size_ = size;
   f->scratch_ = (e.scratch_size() + 31) / 32 * 32;
   f->mem_off_ = static_cast<size_t>(e.mem_off());
   f->window_ = plan.window;
   f->uses_mem_ = plan.mem;
-  if (code.relocateToBase(reinterpret_cast<uint64_t>(mem)) != asmjit::kErrorOk)
-    return make_error(Errc::kIo, "vector filter JIT: relocation failed");
-  code.copyFlattenedData(mem, size, asmjit::CopySectionFlags::kPadTargetBuffer);
-  if (mprotect(mem, mapped, PROT_READ | PROT_EXEC) != 0)
-    return make_error(Errc::kIo,
-                      fmt::format("vector filter JIT: mprotect: {}", std::strerror(errno)));
-  f->fn_ = reinterpret_cast<Fn>(mem);
+  f->fn_ = reinterpret_cast<Fn>(const_cast<void*>(placed.entry()));
+  f->code_ = std::move(placed);
   return f;
-}
-
-FilterVec::~FilterVec() {
-  if (mem_) munmap(mem_, mapped_);
 }
 
 uint64_t FilterVec::run_arrays(const uint8_t* const* data, const uint32_t* caplen,

@@ -30,6 +30,7 @@
 
 #include "base/result.h"
 #include "net/cbpf.h"
+#include "net/placed_code.h"
 
 namespace bombus::net {
 
@@ -38,7 +39,6 @@ class FilterVec {
   // Errc::kUnsupported when the CPU lacks AVX2 or the program is outside the subset above.
   static Result<std::unique_ptr<FilterVec>> compile(std::span<const CbpfInsn> prog);
   static bool cpu_supported();
-  ~FilterVec();
   FilterVec(const FilterVec&) = delete;
   FilterVec& operator=(const FilterVec&) = delete;
 
@@ -61,17 +61,15 @@ class FilterVec {
   // Bytes from a packet's start the code may read (at most kMaxWindow).
   uint32_t window() const { return window_; }
   static constexpr uint32_t kMaxWindow = 288;
-  size_t code_size() const { return size_; }
-  const void* code() const { return mem_; }  // the native code (for disassembly)
+  size_t code_size() const { return code_.size(); }
+  const void* code() const { return code_.entry(); }  // the native code (for disassembly)
 
  private:
   // fn(data, caplen, wire_len, groups of 8, out, scratch) -> matches.
   using Fn = uint64_t (*)(const uint8_t* const*, const uint32_t*, const uint32_t*, size_t,
                           uint32_t*, uint8_t*);
   FilterVec() = default;
-  void* mem_ = nullptr;
-  size_t mapped_ = 0;
-  size_t size_ = 0;
+  PlacedCode code_;
   size_t scratch_ = 0;  // bytes of scratch the code uses (32-byte aligned)
   size_t mem_off_ = 0;  // where M[] starts in it, zeroed per call
   uint32_t window_ = 0;

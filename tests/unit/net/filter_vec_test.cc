@@ -34,7 +34,7 @@ std::vector<Packet> traffic() {
   o.malformed_percent = 15;
   o.vlan_percent = 30;
   auto pkts = generate_traffic(o);
-  // Tiny frames: 0..13 captured bytes (the scalar path below 4, bounds masks above).
+  // Tiny frames: 0..13 captured bytes (every load out of bounds, lane buffers).
   for (size_t len = 0; len < 14; ++len) {
     Packet p = pkts[len];
     p.data.resize(len);
