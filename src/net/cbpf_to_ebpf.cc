@@ -15,9 +15,8 @@ using isa::Insn;
 namespace {
 
 constexpr uint8_t R0 = 0, R1 = 1, R4 = 4, R5 = 5, R6 = 6, R7 = 7, R8 = 8, R9 = 9, R10 = 10;
-constexpr uint8_t kRegA = R0, kRegX = R7, kRegCtx = R6, kRegData = R9, kRegCaplen = R5,
-                  kRegTmp = R8;
-constexpr int kScratchBase = -64;  // M[k] at r10 - 64 + 4k
+using converted::kRegA, converted::kRegX, converted::kRegCtx, converted::kRegData,
+    converted::kRegCaplen, converted::kRegTmp, converted::kScratchBase;
 
 Insn mk(uint8_t opcode, uint8_t dst, uint8_t src, int16_t off, int32_t imm) {
   Insn i;

@@ -38,10 +38,24 @@ inline CbpfSkbCtx make_skb_ctx(std::span<const uint8_t> data, uint32_t wire_len,
   return CbpfSkbCtx{data.data(), static_cast<uint32_t>(data.size()), wire_len, meta};
 }
 
+// The converter's register use (see the top of this file) and M[]'s place on the stack.
+namespace converted {
+inline constexpr uint8_t kRegA = 0, kRegX = 7, kRegCtx = 6, kRegData = 9, kRegCaplen = 5,
+                         kRegTmp = 8, kRegLen = 4;
+inline constexpr int kScratchBase = -64;  // M[k] at r10 - 64 + 4k
+}  // namespace converted
+
 // Converts a classic program. Checks it first (check_cbpf with the same mode); errors name the
 // classic instruction. Ancillary loads that need kernel helpers (SKF_AD_NLATTR, _NEST,
 // _PAY_OFFSET, _RANDOM) are refused as unsupported.
 Result<std::vector<isa::Insn>> convert_cbpf(std::span<const CbpfInsn> prog,
                                             CbpfMode mode = CbpfMode::kSocket);
+
+// The inverse of convert_cbpf for socket filters: a classic program whose conversion does what
+// `ebpf` does, recognised sequence by sequence from the converter's fixed expansions (so the
+// vector JIT, filter_vec.h, can compile converted eBPF). Errc::kUnsupported, naming the eBPF
+// instruction, for anything else: other eBPF, seccomp conversions, ancillary loads, offsets
+// past 32767.
+Result<std::vector<CbpfInsn>> lift_converted(std::span<const isa::Insn> ebpf);
 
 }  // namespace bombus::net

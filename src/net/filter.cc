@@ -164,8 +164,12 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
         if (!flat->flat()) flat.reset();  // no branch-free body: the same code as lean
       }
       if (want == Body::kAuto || want == Body::kVector) {
-        auto v = FilterVec::compile(cbpf);
-        if (v.ok()) vec = std::move(*v);  // outside its subset: the lean JIT only
+        // The vector JIT compiles the converted eBPF read back into its classic form; outside
+        // its subset the lean JIT runs alone.
+        auto lifted = lift_converted(ebpf);
+        auto v = lifted.ok() ? FilterVec::compile(*lifted)
+                             : Result<std::unique_ptr<FilterVec>>(lifted.error());
+        if (v.ok()) vec = std::move(*v);
       }
       if (want == Body::kFlat && flat) lean.reset();
       if (want == Body::kVector && vec) lean.reset();

@@ -1,5 +1,7 @@
-// Issue #8 item 5: a classic filter (pcap_compile output) JIT-compiled into AVX2 code that
-// filters 8 packets at once, with no branch that depends on packet contents. On real traffic
+// Issue #8 item 5: a tcpdump filter JIT-compiled into AVX2 code that filters 8 packets at once,
+// with no branch that depends on packet contents. Its input is a classic program: pcap_compile
+// output, or (as `bombus filter` runs it) the eBPF convert_cbpf made of it, read back by
+// lift_converted (cbpf_to_ebpf.h). On real traffic
 // the branchy JIT (filter_jit.h) mispredicts its ethertype/protocol/port tests about once per
 // packet; this body pays the same cost whatever the packet order.
 //

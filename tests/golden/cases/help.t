@@ -151,8 +151,7 @@ Usage: bombus filter EXPRESSION FILE [write OUT_FILE] [count]
        EXPRESSION is a tcpdump filter expression (one word: quote it).
        FILE is a pcap or pcapng capture; matching packets go to OUT_FILE.
        count prints only the number of matching packets.
-       ebpf (default): JIT-compiled, converted to eBPF (the lean batch JIT)
-       or as is (the vector JIT);
+       ebpf (default): converted to eBPF and JIT-compiled (see body);
        interp: the same eBPF on the interpreter; classic: the reference
        cBPF interpreter; libpcap: libpcap's bpf_filter().
        body picks the ebpf engine's code: branchy (the lean JIT), flat (its

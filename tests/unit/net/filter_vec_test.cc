@@ -155,6 +155,16 @@ TEST(FilterVec, AgreesWithLibpcapOnRandomClassicPrograms) {
     for (size_t i = 0; i < ctxs.size(); ++i)
       ASSERT_EQ(got[i], libpcap_bpf_filter(p, {ctxs[i].data, ctxs[i].caplen}, ctxs[i].wire_len))
           << "round " << round << " packet " << i;
+    // The same program compiled from its eBPF conversion, read back (lift_converted).
+    auto ebpf = convert_cbpf(p);
+    ASSERT_TRUE(ebpf.ok()) << ebpf.error().format();
+    auto lifted = lift_converted(*ebpf);
+    ASSERT_TRUE(lifted.ok()) << "round " << round << ": " << lifted.error().format();
+    auto vec2 = FilterVec::compile(*lifted);
+    ASSERT_TRUE(vec2.ok()) << vec2.error().format();
+    std::vector<uint32_t> got2(ctxs.size());
+    (*vec2)->run_batch(ctxs.data(), sizeof(CbpfSkbCtx), ctxs.size(), got2.data());
+    ASSERT_EQ(got2, got) << "round " << round;
     ++programs;
   }
   EXPECT_EQ(programs, 300u);
