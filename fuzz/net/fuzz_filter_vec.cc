@@ -1,7 +1,8 @@
 // Fuzzes FilterVec (filter_vec.h), the AVX2 JIT that runs a classic socket filter on 8 packets
-// at once, against libpcap's bpf_filter, packet by packet, with the packets in four layouts:
+// at once, against libpcap's bpf_filter, packet by packet, with the packets in five layouts:
 // each in its own exactly-sized malloc'd buffer; each ending on the last byte before a
-// PROT_NONE page (so a read the page check should have prevented faults); back to back in one
+// PROT_NONE page (so a read the page check should have prevented faults); each starting on the
+// first byte after a PROT_NONE page (so does any read before a packet); back to back in one
 // arena with FilterVec::kMaxWindow bytes of padding after the last (run_arrays padded=true);
 // and as CbpfSkbCtx records `stride` bytes apart (run_batch). Every out[i] and the returned
 // match count must equal libpcap's; a difference prints the program and the packet, then aborts.
@@ -60,19 +61,19 @@ uint32_t pick_len(uint8_t v) {
   }
 }
 
-// kMaxPackets slots, each one read-write page followed by a PROT_NONE page (mapped once).
-uint8_t* guard_slot_end(size_t slot) {
+// kMaxPackets slots, each one read-write page between two PROT_NONE pages (mapped once):
+// pages N, R0, N, R1, N, ... Returns slot's read-write page.
+uint8_t* guard_slot(size_t slot) {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   static uint8_t* base = [] {
-    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    void* m = mmap(nullptr, 2 * page * kMaxPackets, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* m =
+        mmap(nullptr, (2 * kMaxPackets + 1) * page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) std::abort();
     auto* b = static_cast<uint8_t*>(m);
     for (size_t i = 0; i < kMaxPackets; ++i)
-      if (mprotect(b + (2 * i + 1) * page, page, PROT_NONE) != 0) std::abort();
+      if (mprotect(b + (2 * i + 1) * page, page, PROT_READ | PROT_WRITE) != 0) std::abort();
     return b;
   }();
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   return base + (2 * slot + 1) * page;
 }
 
@@ -168,7 +169,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   compare(*prog, b, "heap", out,
           (*vec)->run_arrays(ptrs.data(), caplens.data(), b.wire.data(), n, out.data()));
 
-  // 4. CbpfSkbCtx records `stride` bytes apart over the same heap buffers.
+  // 2. CbpfSkbCtx records `stride` bytes apart over the same heap buffers.
   const size_t stride = sizeof(CbpfSkbCtx) + 8 * (flags & 3);
   std::vector<uint64_t> ctx_mem((stride * n + 7) / 8);
   auto* ctx_base = reinterpret_cast<uint8_t*>(ctx_mem.data());
@@ -180,17 +181,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   compare(*prog, b, "run_batch", out, (*vec)->run_batch(ctx_base, stride, n, out.data()));
   for (uint8_t* h : heap) std::free(h);
 
-  // 2. Each packet's last byte is the last byte before a PROT_NONE page.
-  for (size_t i = 0; i < n; ++i) {
-    uint8_t* p = guard_slot_end(i) - b.bytes[i].size();
-    if (!b.bytes[i].empty()) std::memcpy(p, b.bytes[i].data(), b.bytes[i].size());
-    ptrs[i] = p;
+  // 3. Each packet's last byte is the last byte before a PROT_NONE page, then each packet's
+  // first byte is the first after one.
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  for (const bool at_end : {true, false}) {
+    for (size_t i = 0; i < n; ++i) {
+      uint8_t* p = guard_slot(i) + (at_end ? page - b.bytes[i].size() : 0);
+      if (!b.bytes[i].empty()) std::memcpy(p, b.bytes[i].data(), b.bytes[i].size());
+      ptrs[i] = p;
+    }
+    std::fill(out.begin(), out.end(), 0xDEADBEEF);
+    compare(*prog, b, at_end ? "page end" : "page start", out,
+            (*vec)->run_arrays(ptrs.data(), caplens.data(), b.wire.data(), n, out.data()));
   }
-  std::fill(out.begin(), out.end(), 0xDEADBEEF);
-  compare(*prog, b, "guard page", out,
-          (*vec)->run_arrays(ptrs.data(), caplens.data(), b.wire.data(), n, out.data()));
 
-  // 3. One arena, packets back to back, kMaxWindow bytes of padding after the last.
+  // 4. One arena, packets back to back, kMaxWindow bytes of padding after the last.
   size_t total = 0;
   for (const auto& p : b.bytes) total += p.size();
   auto* arena = static_cast<uint8_t*>(std::malloc(total + FilterVec::kMaxWindow));
