@@ -5,7 +5,7 @@
 // overread by the interpreter; the JIT's own bounds checks are what the comparison tests), must
 // return what the classic reference interpreter returns — and, for socket filters whose loads
 // libpcap treats the same way (no indirect loads, no negative/ancillary offsets), what libpcap's
-// bpf_filter returns.
+// bpf_filter returns; the conversion read back by lift_converted must check and return the same.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -59,6 +59,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         comparable = false;
     if (comparable)
       got_libpcap = libpcap_bpf_filter(*prog, {pkt, pkt_len}, static_cast<uint32_t>(pkt_len) + 7);
+    // The conversion read back (lift_converted) is a classic program with the same answer; it
+    // may only be refused as unsupported (ancillary loads, long offsets).
+    auto lifted = lift_converted(*ebpf);
+    if (!lifted.ok() && lifted.error().code != bombus::Errc::kUnsupported) std::abort();
+    if (lifted.ok() &&
+        (!check_cbpf(*lifted).ok() ||
+         run_cbpf(*lifted, {pkt, pkt_len}, static_cast<uint32_t>(pkt_len) + 7, {}, mode) != want))
+      std::abort();
   } else {
     got_jit = (*jit)->run(pkt);
     got_interp = static_cast<uint32_t>((*runner)(pkt));
