@@ -55,7 +55,10 @@ Result<std::vector<isa::Insn>> convert_cbpf(std::span<const CbpfInsn> prog,
 // `ebpf` does, recognised sequence by sequence from the converter's fixed expansions (so the
 // vector JIT, filter_vec.h, can compile converted eBPF). Errc::kUnsupported, naming the eBPF
 // instruction, for anything else: other eBPF, seccomp conversions, ancillary loads, offsets
-// past 32767.
+// past 32767. The lifted program run by the kernel's rules (run_cbpf) equals the eBPF; run by
+// libpcap's (bpf_filter, the vector JIT) it differs only where X + k of an LD IND passes 2^32
+// (the conversion wraps, libpcap returns 0), which no pcap_compile output reaches for realistic
+// X values.
 Result<std::vector<CbpfInsn>> lift_converted(std::span<const isa::Insn> ebpf);
 
 }  // namespace bombus::net
