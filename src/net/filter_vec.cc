@@ -392,6 +392,10 @@ class VecEmitter {
     a_.vmovdqu(ymm5, ptr_256(r13));
     a_.vpxor(ymm4, ymm5, cst(kBias));
     if (p_.wire) a_.vmovdqu(ymm10, ptr_256(r11));
+    if (p_.windows.empty() && !p_.general_indirect) {  // no packet byte is read
+      a_.bind(back);
+      return;
+    }
     // The caller vouches for W readable bytes at every data pointer (run_arrays' `padded`).
     a_.cmp(byte_ptr(rbx, kFlags), 0);
     a_.jne(back);
