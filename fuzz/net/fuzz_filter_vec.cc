@@ -9,7 +9,8 @@
 //
 // Input layout (all bytes optional; missing ones read as zero):
 //   [0]           packet count: 8 + b % 17 (8..24)
-//   [1]           layout flags: bits 0-1 pick run_batch's stride (sizeof(CbpfSkbCtx) + 8 * v)
+//   [1]           layout flags: bits 0-1 pick run_batch's stride (sizeof(CbpfSkbCtx) + 8 * v),
+//                 bit 2 steers packets towards the program's tests (see steer())
 //   [2]           payload length P
 //   [3 .. 3+3n)   per packet: length selector, wire-length selector, flip byte
 //   [.. +P)       payload: byte j of every packet is payload[j % P] (j * 37 + 11 when P is 0),
@@ -75,6 +76,27 @@ uint8_t* guard_slot(size_t slot) {
     return b;
   }();
   return base + (2 * slot + 1) * page;
+}
+
+// Writes into packet i the constants the program's conditional jumps compare a preceding
+// constant-offset load with (big-endian, at the load's offset), for some jumps per packet, so
+// that packets get past ethertype/protocol/port tests that random bytes rarely pass.
+void steer(const std::vector<CbpfInsn>& prog, size_t i, std::vector<uint8_t>& p) {
+  using namespace bombus::net::cbpf;  // NOLINT: opcode field helpers
+  uint32_t off = 0, width = 0;        // the LD ABS A holds, width 0 when none
+  for (size_t pc = 0; pc < prog.size(); ++pc) {
+    const CbpfInsn& insn = prog[pc];
+    if (cls(insn.code) == kLd && mode(insn.code) == kAbs) {
+      off = insn.k;
+      width = size(insn.code) == kW ? 4 : size(insn.code) == kH ? 2 : 1;
+    } else if (cls(insn.code) == kJmp && op(insn.code) != kJa && !(insn.code & kX) && width &&
+               (pc * 7 + i) % 3 != 0 && off < p.size() && p.size() - off >= width) {
+      uint32_t v = insn.k + (op(insn.code) == kJgt ? 1 : 0);
+      for (uint32_t b = width; b-- > 0; v >>= 8) p[off + b] = static_cast<uint8_t>(v);
+    } else if (cls(insn.code) != kJmp) {
+      width = 0;  // A no longer holds the loaded field
+    }
+  }
 }
 
 struct Batch {
@@ -147,6 +169,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     p.resize(len);
     for (uint32_t j = 0; j < len; ++j)
       p[j] = payload_len ? payload[j % payload_len] : static_cast<uint8_t>(j * 37 + 11);
+    if ((flags & 4) && i % 4 != 0) steer(*prog, i, p);
     if (flip && len) p[flip * 7u % len] ^= flip;
     b.wire[i] = w < 0xF0 ? len + w : w - 0xF0u;
     b.want[i] = libpcap_bpf_filter(*prog, p, b.wire[i]);
