@@ -20,6 +20,9 @@
 // (0..300); the rest of v picks within the class. Wire selector w: caplen + w below 0xF0, else
 // w - 0xF0 (possibly below caplen). Only programs check_cbpf accepts as socket filters and
 // FilterVec::compile accepts are run; compile may refuse a program only with kUnsupported.
+// Seeds (seeds/fuzz_filter_vec/): `tcpdump -y EN10MB -ddd EXPR` programs (tcp port 80, udp dst
+// port 53, ip6 and tcp, a tcp flags test, vlan and host, greater 100 and ip[8] < 64), each with
+// an Ethernet frame that matches it as the payload and 8..23 packets of every length class.
 #include <sys/mman.h>
 #include <unistd.h>
 
