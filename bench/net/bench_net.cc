@@ -73,8 +73,9 @@ const char* const kExprs[] = {
     "vlan and ip6",
 };
 
-enum Engine { kLibpcap, kClassic, kInterp, kJit, kLean, kFlat, kVec };
-const char* const kEngineNames[] = {"libpcap", "classic", "interp", "jit", "lean", "flat", "vec"};
+enum Engine { kLibpcap, kClassic, kInterp, kJit, kLean, kFlat, kVec, kVecEager };
+const char* const kEngineNames[] = {"libpcap", "classic", "interp", "jit",
+                                    "lean",    "flat",    "vec",    "vec-eager"};
 
 // A prepared engine: run(ctx-or-packet) -> verdict value.
 struct Prepared {
@@ -108,8 +109,8 @@ bool prepare(Prepared& p, const char* expr, Engine e, std::string* err) {
     if (!j.ok()) return *err = j.error().format(), false;
     p.lean = std::move(*j);
   }
-  if (e == kVec) {
-    auto v = FilterVec::compile(p.cbpf);
+  if (e == kVec || e == kVecEager) {
+    auto v = FilterVec::compile(p.cbpf, FilterVecOptions{.lazy_windows = e == kVec});
     if (!v.ok()) return *err = v.error().format(), false;
     p.vec = std::move(*v);
   }
@@ -142,6 +143,7 @@ inline uint32_t run_one(const Prepared& p, Engine e, const CbpfSkbCtx& ctx) {
     case kFlat:
       return p.lean->run(&ctx);
     case kVec:
+    case kVecEager:
       return p.vec->run(&ctx);
 #ifdef BOMBUS_BENCH_HAVE_JIT
     case kJit:
@@ -472,13 +474,13 @@ void BM_Xdp(benchmark::State& state) {
 
 void filter_args(benchmark::internal::Benchmark* b) {
   for (int order = 0; order < 2; ++order)
-    for (int e = kLibpcap; e <= kVec; ++e)
+    for (int e = kLibpcap; e <= kVecEager; ++e)
       for (int x = 0; x < static_cast<int>(std::size(kExprs)); ++x) b->Args({e, x, order});
 }
 
 BENCHMARK(BM_Filter)->Apply(filter_args)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FilterFresh)
-    ->ArgsProduct({{kLibpcap, kLean, kFlat, kVec}, benchmark::CreateDenseRange(0, 9, 1)})
+    ->ArgsProduct({{kLibpcap, kLean, kFlat, kVec, kVecEager}, benchmark::CreateDenseRange(0, 9, 1)})
     ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Xdp)
     ->DenseRange(kXdpNative, kXdpJit)

@@ -16,7 +16,7 @@ import json
 import statistics
 import sys
 
-NAMES = {4: "branchy", 5: "flat", 6: "vector", 7: "vector+pf"}
+NAMES = {4: "branchy", 5: "flat", 6: "vector", 7: "vec-eager"}
 
 
 def load(path, runs, labels):

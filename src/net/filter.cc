@@ -147,7 +147,7 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
   std::vector<Candidate> bodies;
   int batches = 0;
   std::unique_ptr<FilterJit> lean, flat;
-  std::unique_ptr<FilterVec> vec;
+  std::unique_ptr<FilterVec> vec, vec_eager;
   if (opts.engine == FilterEngine::kEbpf) {
     BOMBUS_ASSIGN_OR_RETURN(auto ebpf, convert_cbpf(cbpf, mode));
     stats.ebpf_insns = ebpf.size();
@@ -167,9 +167,15 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
         // The vector JIT compiles the converted eBPF read back into its classic form; outside
         // its subset the lean JIT runs alone.
         auto lifted = lift_converted(ebpf);
-        auto v = lifted.ok() ? FilterVec::compile(*lifted)
-                             : Result<std::unique_ptr<FilterVec>>(lifted.error());
-        if (v.ok()) vec = std::move(*v);
+        if (lifted.ok()) {
+          auto v = FilterVec::compile(*lifted);
+          if (v.ok()) vec = std::move(*v);
+          // With lazy windows, kAuto also times the code that loads every window up front.
+          if (vec && vec->lazy() && want == Body::kAuto) {
+            auto e = FilterVec::compile(*lifted, FilterVecOptions{.lazy_windows = false});
+            if (e.ok()) vec_eager = std::move(*e);
+          }
+        }
       }
       if (want == Body::kFlat && flat) lean.reset();
       if (want == Body::kVector && vec) lean.reset();
@@ -187,11 +193,12 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
           {j == flat.get() ? "flat" : "branchy", [j](const FilterBatch& b, uint32_t* out) {
              j->run_batch(b.ctxs.data(), sizeof(CbpfSkbCtx), b.ctxs.size(), out);
            }});
-  if (vec)
-    bodies.push_back({"vector", [v = vec.get()](const FilterBatch& b, uint32_t* out) {
-                        v->run_arrays(b.data.data(), b.caplen.data(), b.wire.data(), b.ctxs.size(),
-                                      out, true);
-                      }});
+  for (FilterVec* v : {vec.get(), vec_eager.get()})
+    if (v)
+      bodies.push_back({"vector", [v](const FilterBatch& b, uint32_t* out) {
+                          v->run_arrays(b.data.data(), b.caplen.data(), b.wire.data(),
+                                        b.ctxs.size(), out, true);
+                        }});
   if (bodies.size() == 1) stats.body = bodies[0].name;
   std::unique_ptr<PcapWriter> writer;
   if (opts.write_out) {

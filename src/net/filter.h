@@ -58,9 +58,9 @@ struct FilterOptions {
   EbpfEngineFactory ebpf_engine;
   // Which batch body runs: kAuto times the lean JIT's branchy body, its branch-free body
   // (FilterJitMode::kFlat, when the program has one) and the 8-packet vector JIT (filter_vec.h,
-  // when the program is in its subset) on alternate batches of the first kJitProbeBatches and
-  // keeps the one with the fastest batch; the others force one body (kFlat and kVector fall
-  // back to kBranchy when the program has no such body).
+  // when the program is in its subset; with and without lazy windows) on alternate batches of the
+  // first kJitProbeBatches and keeps the one with the fastest batch; the others force one body
+  // (kFlat and kVector fall back to kBranchy when the program has no such body).
   enum class JitBody { kAuto, kBranchy, kFlat, kVector };
   JitBody jit_body = JitBody::kAuto;
   // Called after each batch of packets: totals so far and the reader's {offset, file size}.

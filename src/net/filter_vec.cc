@@ -43,7 +43,10 @@ constexpr size_t kLanes = 8;
 constexpr size_t kMaxProg = 512;
 constexpr uint32_t kMaxEnd = 256;  // constant-offset loads must end at or before this byte
 constexpr uint32_t kBias = 0x80000000u;
-constexpr int kPtr = 0, kFlags = 64, kMatched = 72, kTmp = 128, kAnc = 160, kCols = 192;
+constexpr int kPtr = 0, kFlags = 64, kMatched = 72, kLoaded = 80, kBase = 88, kTmp = 128,
+              kAnc = 160, kSave = 192, kCols = 224;
+constexpr size_t kMaxLazy = 8;  // windows loaded on first need (one flag byte each, in a qword)
+static_assert(kLoaded + kMaxLazy <= kBase);
 
 int size_of(uint16_t code) {
   return (code & 0x18) == kB ? 1 : (code & 0x18) == kH ? 2 : 4;
@@ -79,6 +82,8 @@ struct Plan {
     int64_t base = -1;  // as Column::base
     uint32_t start = 0;
     unsigned used = 0;  // bit j: column 4w + j is read
+    bool lazy = false;  // loaded only when a group first needs it (no use reached by all lanes)
+    int flag = 0;       // lazy: its "loaded" byte, kLoaded + flag (< kMaxLazy)
   };
   std::vector<Window> windows;  // 16 bytes of each packet, transposed into 4 columns
   std::vector<uint32_t> bases;  // the msh bytes of X-relative columns
@@ -306,6 +311,16 @@ Result<Plan> plan_vec(std::span<const CbpfInsn> prog) {
       p.general_indirect = true;
   plan_accept_and_liveness(p, prog);
   assign_slot_regs(p, first_park);
+  // A window no group-wide instruction reads waits for its first reader with lanes on it.
+  std::vector<bool> wide(p.windows.size(), false);
+  for (size_t i = 0; i < n; ++i)
+    if (p.reach[i] && p.col[i] >= 0 && p.full[i]) wide[static_cast<size_t>(p.col[i]) / 4] = true;
+  size_t lazy = 0;
+  for (size_t w = 0; w < p.windows.size() && lazy < kMaxLazy; ++w)
+    if (!wide[w]) {
+      p.windows[w].lazy = true;
+      p.windows[w].flag = static_cast<int>(lazy++);
+    }
   return p;
 }
 
@@ -453,63 +468,98 @@ class VecEmitter {
     a_.jmp(back);
   }
 
-  // Every window's 16 bytes of the 8 lanes, transposed into its columns (ymm6-9 hold lanes
-  // l | l + 4 as rows, ymm11-14 the unpacked halves).
+  // Every eager window's 16 bytes of the 8 lanes, transposed into its columns. With no LD IND
+  // outside the columns (which reads the pointers through r10 later), the 8 pointers are loaded
+  // once into registers, r10 last; else per window and pair from r10.
   void columns() {
     using namespace x86;  // NOLINT: register names
-    const Ymm rows[4] = {ymm6, ymm7, ymm8, ymm9};
-    // With no LD IND outside the columns (which reads the pointers through r10 later), the 8
-    // pointers are loaded once into registers, r10 last; else once per window and pair.
     const Gp held[kLanes] = {rcx, rdx, rsi, rdi, r8, r9, rbp, r10};
+    bool any_lazy = false;
+    for (const Plan::Window& w : p_.windows) any_lazy |= w.lazy;
+    if (any_lazy) {
+      a_.mov(qword_ptr(rbx, kLoaded), 0);
+      a_.mov(ptr_64(rbx, kBase), r10);
+    }
     if (!p_.general_indirect)
       for (int l = 0; l < static_cast<int>(kLanes); ++l) a_.mov(held[l], ptr_64(r10, 8 * l));
-    for (size_t w = 0; w < p_.windows.size(); ++w) {
-      const Plan::Window& win = p_.windows[w];
-      const int32_t at = static_cast<int32_t>(win.start);
-      for (int l = 0; l < 4; ++l) {
-        Gp p0 = r8, p1 = rdi;
-        if (p_.general_indirect) {
-          a_.mov(r8, ptr_64(r10, 8 * l));
-          a_.mov(rdi, ptr_64(r10, 8 * (l + 4)));
-        } else {
-          p0 = held[l];
-          p1 = held[l + 4];
-        }
-        Mem lo = ptr_128(p0, at), hi = ptr_128(p1, at);
-        if (win.base >= 0) {  // rax: X of the lane, then of the other
-          const int32_t b = static_cast<int32_t>(win.base);
-          a_.movzx(eax, ptr_8(p0, b));
-          a_.and_(eax, 0xf);
-          a_.vmovdqu(rows[l].xmm(), ptr_128(p0, rax, 2, at));
-          a_.movzx(eax, ptr_8(p1, b));
-          a_.and_(eax, 0xf);
-          a_.vinserti128(rows[l], rows[l], ptr_128(p1, rax, 2, at), 1);
-          continue;
-        }
-        a_.vmovdqu(rows[l].xmm(), lo);
-        a_.vinserti128(rows[l], rows[l], hi, 1);
+    for (size_t w = 0; w < p_.windows.size(); ++w)
+      if (!p_.windows[w].lazy) load_window(w, p_.general_indirect ? &r10 : nullptr, held);
+  }
+
+  // Window w's rows (ymm6-9: lanes l | l + 4), from pointers held in registers or read through
+  // `base`, transposed with ymm11-13 into its columns.
+  void load_window(size_t w, const x86::Gp* base, const x86::Gp (&held)[kLanes]) {
+    using namespace x86;  // NOLINT: register names
+    const Ymm rows[4] = {ymm6, ymm7, ymm8, ymm9};
+    const Plan::Window& win = p_.windows[w];
+    const int32_t at = static_cast<int32_t>(win.start);
+    for (int l = 0; l < 4; ++l) {
+      Gp p0 = held[l], p1 = held[l + 4];
+      if (base) {
+        p0 = r8;
+        p1 = rdi;
+        a_.mov(r8, ptr_64(*base, 8 * l));
+        a_.mov(rdi, ptr_64(*base, 8 * (l + 4)));
       }
-      const int c0 = static_cast<int>(4 * w);
-      auto out = [&](int j, const Ymm& v) {
-        if (win.used >> j & 1) a_.vmovdqa(ptr_256(rbx, col_off(c0 + j)), v);
-      };
-      if (win.used & 3) {
-        a_.vpunpckldq(ymm11, ymm6, ymm7);  // d0 d0 d1 d1 of lanes 0 1 | 4 5
-        a_.vpunpckldq(ymm12, ymm8, ymm9);  // the same of lanes 2 3 | 6 7
-        if (win.used & 1) a_.vpunpcklqdq(ymm13, ymm11, ymm12);
-        out(0, ymm13);
-        if (win.used & 2) a_.vpunpckhqdq(ymm14, ymm11, ymm12);
-        out(1, ymm14);
-      }
-      if (win.used & 12) {
-        a_.vpunpckhdq(ymm11, ymm6, ymm7);
-        a_.vpunpckhdq(ymm12, ymm8, ymm9);
-        if (win.used & 4) a_.vpunpcklqdq(ymm13, ymm11, ymm12);
-        out(2, ymm13);
-        if (win.used & 8) a_.vpunpckhqdq(ymm14, ymm11, ymm12);
-        out(3, ymm14);
+      if (win.base >= 0) {  // rax: X of the lane, then of the other
+        const int32_t b = static_cast<int32_t>(win.base);
+        a_.movzx(eax, ptr_8(p0, b));
+        a_.and_(eax, 0xf);
+        a_.vmovdqu(rows[l].xmm(), ptr_128(p0, rax, 2, at));
+        a_.movzx(eax, ptr_8(p1, b));
+        a_.and_(eax, 0xf);
+        a_.vinserti128(rows[l], rows[l], ptr_128(p1, rax, 2, at), 1);
+      } else {
+        a_.vmovdqu(rows[l].xmm(), ptr_128(p0, at));
+        a_.vinserti128(rows[l], rows[l], ptr_128(p1, at), 1);
       }
     }
+    const int c0 = static_cast<int>(4 * w);
+    for (int half = 0; half < 2; ++half) {
+      const unsigned used = win.used >> (2 * half) & 3;
+      if (!used) continue;
+      if (half == 0) {
+        a_.vpunpckldq(ymm11, ymm6, ymm7);  // d0 d0 d1 d1 of lanes 0 1 | 4 5
+        a_.vpunpckldq(ymm12, ymm8, ymm9);  // the same of lanes 2 3 | 6 7
+      } else {
+        a_.vpunpckhdq(ymm11, ymm6, ymm7);
+        a_.vpunpckhdq(ymm12, ymm8, ymm9);
+      }
+      if (used & 1) {
+        a_.vpunpcklqdq(ymm13, ymm11, ymm12);
+        a_.vmovdqa(ptr_256(rbx, col_off(c0 + 2 * half)), ymm13);
+      }
+      if (used & 2) {
+        a_.vpunpckhqdq(ymm13, ymm11, ymm12);
+        a_.vmovdqa(ptr_256(rbx, col_off(c0 + 2 * half + 1)), ymm13);
+      }
+    }
+  }
+
+  // Before a load from column c: a lazy window is loaded the first time a group reaches a
+  // reader of it with lanes on the path. ymm11-13 (parked masks) are kept in scratch meanwhile;
+  // the pointers are read again through the base header() saved.
+  void ensure_window(int c) {
+    using namespace x86;  // NOLINT: register names
+    const size_t w = static_cast<size_t>(c) / 4;
+    if (!p_.windows[w].lazy) return;
+    Label skip = a_.newLabel();
+    a_.vptest(ymm2, ymm2);
+    a_.jz(skip);
+    const int flag = kLoaded + p_.windows[w].flag;
+    a_.cmp(byte_ptr(rbx, flag), 0);
+    a_.jne(skip);
+    a_.vmovdqa(ptr_256(rbx, kTmp), ymm11);
+    a_.vmovdqa(ptr_256(rbx, kAnc), ymm12);
+    a_.vmovdqa(ptr_256(rbx, kSave), ymm13);
+    a_.mov(rsi, ptr_64(rbx, kBase));
+    const Gp none[kLanes] = {rsi, rsi, rsi, rsi, rsi, rsi, rsi, rsi};
+    load_window(w, &rsi, none);
+    a_.vmovdqa(ymm11, ptr_256(rbx, kTmp));
+    a_.vmovdqa(ymm12, ptr_256(rbx, kAnc));
+    a_.vmovdqa(ymm13, ptr_256(rbx, kSave));
+    a_.mov(byte_ptr(rbx, flag), 1);
+    a_.bind(skip);
   }
 
   void program(bool long_packets) {
@@ -578,6 +628,7 @@ class VecEmitter {
   // The field of load i (size bytes at k, from its column's base) into ymm6.
   void field(size_t i, uint32_t k, uint32_t size) {
     const int c = p_.col[i];
+    ensure_window(c);
     a_.vmovdqa(x86::ymm6, x86::ptr_256(x86::rbx, col_off(c)));
     a_.vpshufb(x86::ymm6, x86::ymm6, cst_bytes(field_shuffle(k - p_.cols[c].anchor, size)));
   }
@@ -948,9 +999,12 @@ bool FilterVec::cpu_supported() {
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
 }
 
-Result<std::unique_ptr<FilterVec>> FilterVec::compile(std::span<const CbpfInsn> prog) {
+Result<std::unique_ptr<FilterVec>> FilterVec::compile(std::span<const CbpfInsn> prog,
+                                                      const FilterVecOptions& opts) {
   if (!cpu_supported()) return make_error(Errc::kUnsupported, "vector filter JIT: no AVX2");
-  BOMBUS_ASSIGN_OR_RETURN(const Plan plan, plan_vec(prog));
+  BOMBUS_ASSIGN_OR_RETURN(Plan plan, plan_vec(prog));
+  if (!opts.lazy_windows)
+    for (Plan::Window& w : plan.windows) w.lazy = false;
   asmjit::CodeHolder code;
   code.init(asmjit::Environment::host());
   AsmErrors errors;
@@ -964,6 +1018,7 @@ Result<std::unique_ptr<FilterVec>> FilterVec::compile(std::span<const CbpfInsn> 
   f->mem_off_ = static_cast<size_t>(e.mem_off());
   f->window_ = plan.window;
   f->uses_mem_ = plan.mem;
+  for (const Plan::Window& w : plan.windows) f->lazy_ |= w.lazy;
   f->fn_ = reinterpret_cast<Fn>(const_cast<void*>(placed.entry()));
   f->code_ = std::move(placed);
   return f;

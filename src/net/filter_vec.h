@@ -36,10 +36,19 @@
 
 namespace bombus::net {
 
+struct FilterVecOptions {
+  // Windows that no instruction reached by every packet reads (say the IPv6 header of
+  // `ip6 and udp`, the UDP ports behind a VLAN tag) are loaded only when a group of 8 first
+  // reaches a reader with packets on its path: a branch per group that pays off when few
+  // groups need them and costs ~20 instructions per load when most do.
+  bool lazy_windows = true;
+};
+
 class FilterVec {
  public:
   // Errc::kUnsupported when the CPU lacks AVX2 or the program is outside the subset above.
-  static Result<std::unique_ptr<FilterVec>> compile(std::span<const CbpfInsn> prog);
+  static Result<std::unique_ptr<FilterVec>> compile(std::span<const CbpfInsn> prog,
+                                                    const FilterVecOptions& opts = {});
   static bool cpu_supported();
   FilterVec(const FilterVec&) = delete;
   FilterVec& operator=(const FilterVec&) = delete;
@@ -60,6 +69,8 @@ class FilterVec {
     run_batch(ctx, 0, 1, &r);
     return r;
   }
+  // Whether some window is loaded lazily (FilterVecOptions::lazy_windows).
+  bool lazy() const { return lazy_; }
   // Bytes from a packet's start the code may read (at most kMaxWindow).
   uint32_t window() const { return window_; }
   static constexpr uint32_t kMaxWindow = 288;
@@ -76,6 +87,7 @@ class FilterVec {
   size_t mem_off_ = 0;  // where M[] starts in it, zeroed per call
   uint32_t window_ = 0;
   bool uses_mem_ = false;  // M[] is read or written
+  bool lazy_ = false;
   Fn fn_ = nullptr;
 };
 
