@@ -56,10 +56,10 @@ struct FilterOptions {
   // Empty: the lean batch JIT (filter_jit.h) when the program is in its subset and no default
   // engine was installed, else default_ebpf_engine().
   EbpfEngineFactory ebpf_engine;
-  // Which batch body runs: kAuto times the lean JIT's branchy body, its branch-free body
+  // Which batch body runs: kAuto runs the lean JIT's branchy body, its branch-free body
   // (FilterJitMode::kFlat, when the program has one) and the 8-packet vector JIT (filter_vec.h,
-  // when the program is in its subset; with and without lazy windows) on alternate batches of the
-  // first kJitProbeBatches and keeps the one with the fastest batch; the others force one body
+  // when the program is in its subset; with and without lazy windows) each on the same first
+  // kJitProbeBatches batches and keeps the one with the fastest run; the others force one body
   // (kFlat and kVector fall back to kBranchy when the program has no such body).
   enum class JitBody { kAuto, kBranchy, kFlat, kVector };
   JitBody jit_body = JitBody::kAuto;
@@ -67,7 +67,7 @@ struct FilterOptions {
   std::function<void(const FilterStats&, std::pair<uint64_t, uint64_t>)> progress;
 };
 
-inline constexpr int kJitProbeBatches = 16;
+inline constexpr int kJitProbeBatches = 4;
 
 struct FilterStats {
   uint64_t packets = 0;

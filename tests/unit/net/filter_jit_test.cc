@@ -392,8 +392,8 @@ TEST(FilterJit, EachPacketStartsClean) {
   }
 }
 
-// run_filter with either body forced, or choosing one after timing both (kAuto probes the first
-// kJitProbeBatches batches of 512), counts what libpcap counts.
+// run_filter with each body forced, or choosing one after timing them all (kAuto runs each on the
+// first kJitProbeBatches batches of 512), counts what libpcap counts.
 TEST(FilterJit, RunFilterGivesTheSameCountsWithEveryBody) {
   testing::TempDir dir;
   TrafficOptions o;
