@@ -300,6 +300,12 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
     }
     if (opts.progress) opts.progress(stats, reader->position());
   }
+  if (bodies.size() > 1) {  // a capture shorter than the probe: the fastest so far
+    stats.body =
+        std::min_element(bodies.begin(), bodies.end(), [](const Candidate& x, const Candidate& y) {
+          return x.best < y.best;
+        })->name;
+  }
   if (writer) BOMBUS_TRY(writer->close());
   if (input_error) {
     Error e = *input_error;
