@@ -137,12 +137,12 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
   stats.cbpf_insns = cbpf.size();
   stats.kernel_accepts = mode == CbpfMode::kSocket;
   EbpfRunner runner;
-  // The batch bodies to choose from: with more than one, run_batch() times them on alternate
-  // batches of the first kJitProbeBatches and keeps the one with the fastest batch.
+  // The batch bodies to choose from: with more than one, run_batch() runs each of them on the
+  // first kJitProbeBatches batches and keeps the one with the fastest run.
   struct Candidate {
     const char* name;
     std::function<void(const FilterBatch&, uint32_t*)> run;
-    double best = 1e300;  // the fastest batch so far, ns/packet
+    double best = 1e300;  // the fastest run so far, ns/packet
   };
   std::vector<Candidate> bodies;
   int batches = 0;
@@ -200,6 +200,10 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
                                         b.ctxs.size(), out, true);
                         }});
   if (bodies.size() == 1) stats.body = bodies[0].name;
+  auto fastest = [&bodies] {
+    return std::min_element(bodies.begin(), bodies.end(),
+                            [](const Candidate& x, const Candidate& y) { return x.best < y.best; });
+  };
   std::unique_ptr<PcapWriter> writer;
   if (opts.write_out) {
     BOMBUS_ASSIGN_OR_RETURN(writer, PcapWriter::open(*opts.write_out, info));
@@ -253,10 +257,7 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
             }
             probe_ns = sum / m;
             if (batches == kJitProbeBatches) {
-              auto best = std::min_element(
-                  bodies.begin(), bodies.end(),
-                  [](const Candidate& x, const Candidate& y) { return x.best < y.best; });
-              Candidate keep = std::move(*best);
+              Candidate keep = std::move(*fastest());
               bodies.clear();
               bodies.push_back(std::move(keep));
               stats.body = bodies[0].name;
@@ -300,12 +301,7 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
     }
     if (opts.progress) opts.progress(stats, reader->position());
   }
-  if (bodies.size() > 1) {  // a capture shorter than the probe: the fastest so far
-    stats.body =
-        std::min_element(bodies.begin(), bodies.end(), [](const Candidate& x, const Candidate& y) {
-          return x.best < y.best;
-        })->name;
-  }
+  if (bodies.size() > 1) stats.body = fastest()->name;  // a capture shorter than the probe
   if (writer) BOMBUS_TRY(writer->close());
   if (input_error) {
     Error e = *input_error;
