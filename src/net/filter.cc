@@ -156,9 +156,8 @@ Result<FilterStats> run_filter(const FilterOptions& opts) {
       // The default: the whole batch in one call of the lean JIT or the vector JIT.
       using Body = FilterOptions::JitBody;
       const Body want = opts.jit_body;
-      if (want == Body::kAuto || want == Body::kBranchy || want == Body::kFlat) {
-        BOMBUS_ASSIGN_OR_RETURN(lean, FilterJit::compile(ebpf, FilterJitMode::kBranchy));
-      }
+      // The branchy body always: it is what a forced body falls back to.
+      BOMBUS_ASSIGN_OR_RETURN(lean, FilterJit::compile(ebpf, FilterJitMode::kBranchy));
       if (want == Body::kAuto || want == Body::kFlat) {
         BOMBUS_ASSIGN_OR_RETURN(flat, FilterJit::compile(ebpf, FilterJitMode::kFlat));
         if (!flat->flat()) flat.reset();  // no branch-free body: the same code as lean

@@ -403,8 +403,10 @@ TEST(FilterJit, RunFilterGivesTheSameCountsWithEveryBody) {
   const std::string in = dir.file("in.pcap");
   ASSERT_TRUE(write_traffic(in, o).ok());
   using Body = FilterOptions::JitBody;
-  for (const char* e :
-       {"tcp", "tcp port 80 or tcp port 443", "vlan and ip6", "ip[2:2] / 4 > 100"}) {
+  // The last one reads past byte 256, outside the vector JIT's subset: body vector falls back.
+  for (const char* e : {"tcp", "tcp port 80 or tcp port 443", "vlan and ip6", "ip[2:2] / 4 > 100",
+                        "ether[300] = 1 or udp"}) {
+    const bool vector_subset = std::string(e).find("300") == std::string::npos;
     FilterOptions f;
     f.expr = e;
     f.input = in;
@@ -420,7 +422,9 @@ TEST(FilterJit, RunFilterGivesTheSameCountsWithEveryBody) {
       EXPECT_EQ(got->matched, want->matched) << e << ", body " << static_cast<int>(b);
       EXPECT_EQ(got->packets, want->packets);
       if (b == Body::kBranchy) EXPECT_EQ(got->body, "branchy");
-      if (b == Body::kVector && FilterVec::cpu_supported()) EXPECT_EQ(got->body, "vector") << e;
+      if (b == Body::kVector)
+        EXPECT_EQ(got->body, vector_subset && FilterVec::cpu_supported() ? "vector" : "branchy")
+            << e;
       if (b == Body::kAuto) EXPECT_NE(got->body, "") << e;
     }
   }
