@@ -1,28 +1,30 @@
 // Issue #8 item 5: a tcpdump filter JIT-compiled into AVX2 code that filters 8 packets at once,
 // with no branch that depends on packet contents. Its input is a classic program: pcap_compile
 // output, or (as `bombus filter` runs it) the eBPF convert_cbpf made of it, read back by
-// lift_converted (cbpf_to_ebpf.h). On real traffic
-// the branchy JIT (filter_jit.h) mispredicts its ethertype/protocol/port tests about once per
-// packet; this body pays the same cost whatever the packet order.
+// lift_converted (cbpf_to_ebpf.h). On real traffic the branchy JIT (filter_jit.h) mispredicts
+// its ethertype/protocol/port tests about once per packet; this code pays the same cost
+// whatever the packet order.
 //
-// Per group of 8 packets the generated code first copies, packet by packet, every 4-byte
-// window of the packet the program reads at a constant offset into a column (one dword per
-// lane); then it runs the program once for all 8 lanes as predicated vector code: A, X and
-// M[] are 8 x 32-bit lanes, each instruction runs under a path mask, a conditional jump splits
-// the mask between its targets (a mask parked in memory until its target is reached, program
-// order being a topological order of the DAG), a return ORs its value into the lanes that
-// reach it. Constant-offset loads are one vpshufb of a column (byte swap and field extraction
-// in one), bounds checks compare lane caplens (skipped where a dominating load already proved
-// them), indirect loads (LD IND) read each lane's dword with scalar loads.
+// Per group of 8 packets the generated code loads, from each packet, every 16-byte window the
+// program reads (at constant offsets, or at 4*(p[k]&15)+offset for an LD IND behind
+// `ldx msh [k]`) and transposes them into dword columns (one dword per lane); then it runs the
+// program once for all 8 lanes as predicated vector code: A, X and M[] are 8 x 32-bit lanes,
+// each instruction runs under a path mask, a conditional jump splits the mask between its
+// targets (a mask parked in a register or memory until its target is reached, program order
+// being a topological order of the DAG), a return ORs its lanes into the result. A load is one
+// vpshufb of a column (byte swap and field extraction in one); bounds checks compare lane
+// caplens (skipped where a dominating load already proved them, and in a copy of the program
+// for groups whose packets are all long enough); other LD IND and division run lane by lane.
+// Windows read only on some paths can be loaded lazily (FilterVecOptions).
 //
 // Memory safety without per-packet bounds branches: a packet's first W bytes (W covers every
-// constant-offset window) are read only when they lie on the same 4 KiB page as a captured
-// byte (or the packet has >= W bytes); otherwise the packet is first copied into a zeroed
-// buffer. Bytes past caplen are never used: every load checks its lane's caplen as libpcap does.
-// Division runs lane by lane in scalar code. Programs with backward jumps, ancillary or
-// negative-offset loads (SKF_AD_OFF, SKF_NET_OFF, SKF_LL_OFF), constant offsets past 256 bytes
-// or more than 512 instructions are refused (Errc::kUnsupported): the caller uses another
-// engine. Same answers as libpcap's bpf_filter (tests/unit/net/filter_vec_test.cc).
+// window) are read only when they lie on the same 4 KiB page as a captured byte (or the
+// packet has >= W bytes, or the caller pads); otherwise the packet is first copied into a
+// zeroed buffer. Bytes past caplen are never used: every load checks its lane's caplen as
+// libpcap does. Programs with backward jumps, ancillary or negative-offset loads (SKF_AD_OFF,
+// SKF_NET_OFF, SKF_LL_OFF), constant offsets past 256 bytes or more than 512 instructions are
+// refused (Errc::kUnsupported): the caller uses another engine. Same answers as libpcap's
+// bpf_filter (tests/unit/net/filter_vec_test.cc, fuzz/net/fuzz_filter_vec.cc).
 #pragma once
 
 #include <cstddef>
