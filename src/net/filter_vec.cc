@@ -601,13 +601,8 @@ class VecEmitter {
   }
 
   // A or X (dst) takes v in the current lanes.
-  void write(const x86::Ymm& dst, const x86::Ymm& v) {
-    if (full_)
-      a_.vmovdqa(dst, v);
-    else
-      a_.vpblendvb(dst, dst, v, x86::ymm2);
-  }
-  void write(const x86::Ymm& dst, const x86::Mem& v) {
+  template <typename Src>  // x86::Ymm or x86::Mem
+  void write(const x86::Ymm& dst, const Src& v) {
     if (full_)
       a_.vmovdqa(dst, v);
     else
@@ -769,31 +764,37 @@ class VecEmitter {
     const uint16_t op = c.code & 0xf0;
     const bool by_x = c.code & kX;
     const x86::Ymm a = x86::ymm0, r = x86::ymm6;
-    auto binop = [&](x86::Inst::Id id) {
+    // The operations with one vector instruction: A op= K or X.
+    x86::Inst::Id id = x86::Inst::kIdNone;
+    switch (op) {
+      case kAdd:
+        id = x86::Inst::kIdVpaddd;
+        break;
+      case kSub:
+        id = x86::Inst::kIdVpsubd;
+        break;
+      case kMul:
+        id = x86::Inst::kIdVpmulld;
+        break;
+      case kOr:
+        id = x86::Inst::kIdVpor;
+        break;
+      case kAnd:
+        id = x86::Inst::kIdVpand;
+        break;
+      case kXor:
+        id = x86::Inst::kIdVpxor;
+        break;
+    }
+    if (id != x86::Inst::kIdNone) {
       if (by_x)
         a_.emit(id, r, a, x86::ymm1);
       else
         a_.emit(id, r, a, cst(c.k));
-    };
+      write(x86::ymm0, r);
+      return;
+    }
     switch (op) {
-      case kAdd:
-        binop(x86::Inst::kIdVpaddd);
-        break;
-      case kSub:
-        binop(x86::Inst::kIdVpsubd);
-        break;
-      case kMul:
-        binop(x86::Inst::kIdVpmulld);
-        break;
-      case kOr:
-        binop(x86::Inst::kIdVpor);
-        break;
-      case kAnd:
-        binop(x86::Inst::kIdVpand);
-        break;
-      case kXor:
-        binop(x86::Inst::kIdVpxor);
-        break;
       case kLsh:
       case kRsh:
         // Counts of 32 or more give 0, as libpcap's bpf_filter computes them.

@@ -5,19 +5,14 @@
 // the slice kfuncs and bpf_dynptr_from_xdp follow the same rules.
 #include <gtest/gtest.h>
 
-#include "isa/asm.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
 
 Report run(const std::string& text, platform::ProgType type = platform::ProgType::kXdp) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = type;
-  p.gpl = true;
+  Program p = test_support::assemble_program(type, text);
   MapInfo rb;
   rb.type = platform::MapType::kRingbuf;
   rb.key_size = rb.value_size = 0;

@@ -3,8 +3,8 @@
 // release, object types) and the program types each kfunc set is registered for.
 #include <gtest/gtest.h>
 
-#include "isa/asm.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
@@ -18,12 +18,7 @@ const std::vector<KfuncRef> kKfuncs = {
 };
 
 Report run(const std::string& text, platform::ProgType type = platform::ProgType::kXdp) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = type;
-  p.gpl = true;
+  Program p = test_support::assemble_program(type, text);
   p.kfuncs = kKfuncs;
   Options o;
   o.log_level = 1;

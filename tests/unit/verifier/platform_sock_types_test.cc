@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "isa/asm.h"
 #include "kernel_probe.h"
 #include "platform/helper_protos.h"
 #include "platform/program_types.h"
 #include "verifier/verifier.h"
+#include "verify_asm.h"
 
 namespace bombus::verifier {
 namespace {
@@ -125,13 +125,8 @@ TEST(PlatformSockTypes, HelpersMatchTheKernel) {
 }
 
 Report run(ProgType t, AttachType attach, std::string_view text) {
-  Program p;
-  auto insns = isa::assemble(text);
-  EXPECT_TRUE(insns.ok()) << (insns.ok() ? "" : insns.error().format());
-  if (insns.ok()) p.insns = *insns;
-  p.type = t;
+  Program p = test_support::assemble_program(t, text);
   p.expected_attach_type = attach;
-  p.gpl = true;
   return verify(p, {});
 }
 
